@@ -1,0 +1,44 @@
+# Palimpsest: everything builds from nothing but Python 3.11, make and pip.
+#   make test   set up both environments and run lint + the full test suite (what CI runs)
+#   make demo   set up, start the bundled local Wayback, crawl every demo site, print histories, write the report
+
+PYTHON ?= python3.11
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+
+.PHONY: setup test lint demo clean
+
+setup: .venv/.synced .venv-pywb/.installed
+
+# uv itself, in a private venv, so a machine without uv needs nothing but pip.
+$(UV):
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 2; }
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+# The project, pinned by uv.lock. Re-syncs only when the lock or pyproject changes.
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+# pywb pins redis==2.10.6, which breaks Prefect, so it lives in a venv of its own.
+.venv-pywb/.installed: demo/pywb-requirements.txt | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) .venv-pywb
+	$(UV) pip install --quiet --python .venv-pywb/bin/python --require-hashes -r demo/pywb-requirements.txt
+	@touch $@
+
+lint: .venv/.synced
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+test: setup lint
+	.venv/bin/pytest
+
+demo: setup
+	.venv/bin/palimpsest demo
+
+clean:
+	rm -rf .venv .venv-pywb $(TOOLS) demo/build demo/palimpsest.duckdb* demo/report.html

@@ -1,0 +1,130 @@
+"""Bytes → Unicode for archived pages, right for every page we have seen.
+
+Precedence follows the HTML standard: byte-order mark, then the HTTP ``Content-Type`` charset, then a
+``<meta>`` declaration in the first 4 KB, then detection (charset-normalizer). Two kinds of lies are caught:
+
+* a page declared ``iso-8859-1``/``windows-1252``/``ascii`` whose bytes are valid UTF-8 with non-ASCII text
+  (common after a CMS switched to UTF-8 but kept its old header) is read as UTF-8;
+* a declared charset the bytes do not decode in falls through to the next source.
+
+Mojibake already baked into the bytes (UTF-8 read as Latin-1 and saved again) is repaired with
+``ftfy.fix_encoding`` on the decoded HTML, before extraction: trafilatura's output is too fragmented for ftfy to
+repair afterwards (measured 2026-11). Only the encoding fix runs, never ftfy's quote or width changes, which
+would alter the policy's wording.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+import ftfy
+from charset_normalizer import from_bytes
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+_META_CHARSET = re.compile(
+    rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([\w.:-]+)",
+    re.IGNORECASE,
+)
+#: Labels browsers decode as a superset; decoding with the superset avoids U+FFFD on real pages.
+_SUPERSETS = {
+    "iso-8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "windows-31j": "cp932",
+    "ms_kanji": "cp932",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "big5": "big5hkscs",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "euc-jp": "euc_jis_2004",
+    "x-euc-jp": "euc_jis_2004",
+    "iso-2022-jp": "iso2022_jp_ext",
+}
+_LATIN_LIES = {"cp1252", "iso8859-1", "iso8859-15", "ascii"}
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    source: str  # bom | header | meta | detected | utf-8 (lie caught) | fallback
+    repaired: bool = False
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
+    """Decode an HTML (or text) body. Never raises; the last resort replaces undecodable bytes."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return _finish(body.decode(encoding, "replace"), encoding, "bom")
+    candidates = []
+    if content_type:
+        match = _HEADER_CHARSET.search(content_type)
+        if match:
+            candidates.append((match.group(1), "header"))
+    meta = _META_CHARSET.search(body[:4096])
+    if meta:
+        candidates.append((meta.group(1).decode("ascii", "replace"), "meta"))
+    for label, source in candidates:
+        codec = _codec(label)
+        if codec is None:
+            continue
+        if codec in _LATIN_LIES and _is_utf8_with_non_ascii(body):
+            return _finish(body.decode("utf-8"), "utf-8", f"utf-8 (declared {label} in {source})")
+        try:
+            return _finish(body.decode(codec), codec, source)
+        except UnicodeDecodeError:
+            continue
+    if _is_utf8_with_non_ascii(body) or body.isascii():
+        return _finish(body.decode("utf-8"), "utf-8", "detected")
+    best = from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        codec = _codec(best.encoding) or best.encoding
+        try:
+            return _finish(body.decode(codec), codec, "detected")
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return _finish(body.decode("cp1252", "replace"), "cp1252", "fallback")
+
+
+def _finish(text: str, encoding: str, source: str) -> Decoded:
+    if ftfy.is_bad(text):
+        fixed = ftfy.fix_encoding(text)
+        if fixed != text:
+            return Decoded(fixed, encoding, source, repaired=True)
+    return Decoded(text, encoding, source)
+
+
+def _codec(label: str) -> str | None:
+    name = label.strip().strip("\"'").lower()
+    name = _SUPERSETS.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _is_utf8_with_non_ascii(body: bytes) -> bool:
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

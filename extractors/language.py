@@ -1,0 +1,16 @@
+"""Language of a policy text (ISO 639-1), with py3langid: small, offline, and fast enough per version."""
+
+from __future__ import annotations
+
+_MIN_CHARS = 40
+
+
+def detect_language(text: str) -> str | None:
+    """The most likely language code, or None when the text is too short to tell."""
+    sample = text[:5000]
+    if len(sample.strip()) < _MIN_CHARS:
+        return None
+    import py3langid  # noqa: PLC0415 - loads a 2 MB model; only extraction needs it
+
+    code, _score = py3langid.classify(sample)
+    return str(code)

@@ -1,0 +1,58 @@
+"""Version identity: the normalised form of a policy text, and its SHA-256.
+
+Two captures belong to the same version when their normalised texts are identical. Normalisation is Unicode
+NFKC, Markdown markup ignored and whitespace collapsed, so a change of page chrome, encoding or line wrapping is
+never a new version. Whitespace between two CJK characters is dropped entirely: Japanese and Chinese do not
+separate words with spaces, so a hard-wrapped Japanese paragraph and its re-flowed form compare equal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+CJK_RANGES = r"\u3000-\u303f\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\uac00-\ud7af"
+_CJK_GAP = re.compile(rf"(?<=[{CJK_RANGES}])\s+(?=[{CJK_RANGES}])")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
+_QUOTE = re.compile(r"^\s*(>\s?)+", re.MULTILINE)
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", re.MULTILINE)
+_RULE = re.compile(r"^\s*(?:[-*_=]\s*){3,}$", re.MULTILINE)
+_TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*\|?\s*$", re.MULTILINE)
+_EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|`+|~~)(?=\S)(.+?)(?<=\S)\1")
+_PIPE = re.compile(r"\s*\|\s*")
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(rf"[{CJK_RANGES}]|[^\s{CJK_RANGES}]+")
+
+
+def normalise(text: str) -> str:
+    """The normalised form whose SHA-256 is a version's ``text_sha256``."""
+    # Join CJK line breaks before NFKC too: NFKC turns fullwidth punctuation such as "）" into ASCII, after which
+    # a break beside it no longer looks like one between two CJK characters.
+    out = unicodedata.normalize("NFKC", _CJK_GAP.sub("", text))
+    out = _LINK.sub(r"\1", out)
+    out = _TABLE_RULE.sub(" ", out)
+    out = _RULE.sub(" ", out)
+    out = _HEADING.sub("", out)
+    out = _QUOTE.sub("", out)
+    out = _BULLET.sub("", out)
+    out = _EMPHASIS.sub(r"\2", out)
+    out = _PIPE.sub(" ", out)
+    out = out.replace("\\", "")
+    out = _SPACE.sub(" ", out).strip()
+    return _CJK_GAP.sub("", out)
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+
+
+def tokens(text: str) -> list[str]:
+    """The words of the normalised text; each CJK character is a word of its own."""
+    return _WORD.findall(normalise(text))
+
+
+def count_words(text: str) -> int:
+    """Words in the normalised text; each CJK character counts as one, as word counts in CJK usually do."""
+    return len(tokens(text))

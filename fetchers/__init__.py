@@ -1,0 +1,22 @@
+"""Talking to web archives: CDX search, ``id_`` replay, rate limits, retries and the raw WARC store.
+
+Nothing here imports duckdb: fetchers hand typed records to the flows, which store them.
+"""
+
+from fetchers.client import ArchiveClient
+from fetchers.records import Capture, Fetched, sha1_base32
+from fetchers.replay import fetch_capture
+from fetchers.search import SearchResult, search_captures
+from fetchers.warcstore import WarcRef, WarcStore
+
+__all__ = [
+    "ArchiveClient",
+    "Capture",
+    "Fetched",
+    "SearchResult",
+    "WarcRef",
+    "WarcStore",
+    "fetch_capture",
+    "search_captures",
+    "sha1_base32",
+]

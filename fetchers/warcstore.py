@@ -1,0 +1,134 @@
+"""The raw store: every fetched capture kept as a WARC ``response`` record, so nothing is ever fetched twice.
+
+Records hold the original status line, the original headers and the body exactly as archived, with the
+capture's own URL and time, so a pywb collection can replay our WARCs as it would any crawl's. Each process
+appends to a file of its own (``palimpsest-<utc>-<pid>.warc.gz``); every record is flushed and fsynced before
+its location is handed back, so a warehouse row never points at bytes that are not on disk.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from fetchers.records import Fetched
+from palimpsest.errors import PalimpsestError
+
+_REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 404: "Not Found"}
+
+
+class WarcStoreError(PalimpsestError):
+    """The raw store cannot be written (disk full, permissions) or a record cannot be read back."""
+
+
+@dataclass(frozen=True)
+class WarcRef:
+    """Where one record lives: a file name relative to the store, the record's offset and its length."""
+
+    filename: str
+    offset: int
+    length: int
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    url: str
+    date: datetime
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+class WarcStore:
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._lock = threading.Lock()
+        self._file: Path | None = None
+
+    def _current(self) -> Path:
+        if self._file is None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+            self._file = self.directory / f"palimpsest-{stamp}-{os.getpid()}.warc.gz"
+        return self._file
+
+    def write(self, fetched: Fetched) -> WarcRef:
+        """Append one response record and return where it is. Raises WarcStoreError on any I/O failure."""
+        record_bytes = _record_bytes(fetched)
+        with self._lock:
+            path = self._current()
+            try:
+                handle = path.open("ab")
+            except OSError as err:
+                raise WarcStoreError(f"cannot open raw store file {path}: {err}") from err
+            with handle:
+                offset = handle.tell()
+                try:
+                    handle.write(record_bytes)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                except OSError as err:
+                    # Leave no partial record behind: cut the file back to where this record started.
+                    _truncate(path, offset)
+                    raise WarcStoreError(f"cannot write raw capture to {path}: {err}") from err
+        return WarcRef(path.name, offset, len(record_bytes))
+
+    def read(self, ref: WarcRef) -> StoredResponse:
+        path = self.directory / ref.filename
+        try:
+            with path.open("rb") as handle:
+                handle.seek(ref.offset)
+                data = handle.read(ref.length)
+        except OSError as err:
+            raise WarcStoreError(f"cannot read {path} at {ref.offset}: {err}") from err
+        for record in ArchiveIterator(io.BytesIO(data)):
+            if record.rec_type != "response":
+                continue
+            headers = record.http_headers
+            return StoredResponse(
+                url=record.rec_headers.get_header("WARC-Target-URI"),
+                date=datetime.fromisoformat(record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00")),
+                status=int(headers.get_statuscode()),
+                headers=tuple(headers.headers),
+                body=record.content_stream().read(),
+            )
+        raise WarcStoreError(f"no response record in {path} at {ref.offset}")
+
+
+def _record_bytes(fetched: Fetched) -> bytes:
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=True)
+    headers = [(k, v) for k, v in fetched.headers if k.lower() != "content-length"]
+    headers.append(("Content-Length", str(len(fetched.body))))
+    status_line = f"{fetched.status} {_REASONS.get(fetched.status, 'Archived')}"
+    http_headers = StatusAndHeaders(status_line, headers, protocol="HTTP/1.1")
+    warc_headers = {
+        "WARC-Date": fetched.memento.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "WARC-Source-URI": fetched.capture.original,
+        "WARC-Palimpsest-Digest": fetched.capture.digest,
+    }
+    record = writer.create_warc_record(
+        fetched.capture.original,
+        "response",
+        payload=io.BytesIO(fetched.body),
+        http_headers=http_headers,
+        warc_headers_dict=warc_headers,
+    )
+    writer.write_record(record)
+    return buffer.getvalue()
+
+
+def _truncate(path: Path, offset: int) -> None:
+    try:
+        with path.open("r+b") as handle:
+            handle.truncate(offset)
+    except OSError:
+        pass

@@ -1,0 +1,22 @@
+"""Prefect flows and tasks: thin orchestration over fetchers, extractors and warehouse.
+
+Each flow is importable from here by name (``from flows import crawl_policy``), as ``prefect.yaml`` references
+them. Prefect is imported only when a flow is first asked for, so plain modules stay cheap to import.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+_FLOWS = {
+    "crawl_policy": "flows.policy",
+}
+
+__all__ = ["crawl_policy"]
+
+
+def __getattr__(name: str) -> object:
+    module = _FLOWS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flows' has no attribute {name!r}")
+    return getattr(import_module(module), name)

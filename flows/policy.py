@@ -1,0 +1,48 @@
+"""``crawl_policy``: the history of one policy URL, as a Prefect flow."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+
+from flows.crawl import run_crawl
+from flows.tasks import TASKS
+from palimpsest.settings import Settings
+from palimpsest.timestamps import parse_timestamp
+
+
+@flow(name="crawl_policy", log_prints=False, retries=0)
+def crawl_policy(
+    url: str,
+    site: str | None = None,
+    from_: str | None = None,
+    to: str | None = None,
+    sample: str | None = None,
+) -> dict:
+    """Backfill one policy URL's history: CDX → fetch each new digest → extract → store → versions.
+
+    Args:
+        url: the policy page's URL as archived, e.g. ``https://www.example.com/privacy``.
+        site: the site name to file it under; defaults to the URL's host without ``www.``.
+        from_: only captures at or after this time (``YYYY``…``YYYYMMDDhhmmss`` or ISO 8601, UTC).
+        to: only captures at or before this time.
+        sample: ``daily``, ``weekly``, ``monthly`` or ``yearly`` to fetch one capture per period and bisect.
+    """
+    logger = get_run_logger()
+    settings = Settings.from_env()
+    report = run_crawl(
+        settings,
+        url,
+        site=site,
+        from_=parse_timestamp(from_) if from_ else None,
+        to=parse_timestamp(to, end=True) if to else None,
+        steps=TASKS,
+    )
+    logger.info(
+        "%s: %d captures, %d fetched, %d versions; outcomes %s",
+        report.site,
+        report.captures_found,
+        report.fetched,
+        report.versions,
+        dict(report.outcomes),
+    )
+    return report.as_dict()

@@ -1,0 +1,48 @@
+"""Timestamps on input: ``YYYY``, ``YYYYMM``, ``YYYYMMDD``, ``YYYYMMDDhhmmss`` or ISO 8601. All times are UTC."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from palimpsest.errors import BadInput
+
+_DIGITS = re.compile(r"\d{4}(\d{2}){0,5}")
+
+
+def parse_timestamp(value: str, *, end: bool = False) -> datetime:
+    """Parse a user timestamp to an aware UTC datetime.
+
+    A partial digit form names a period; ``end=True`` gives its last second (for ``--to``), otherwise its first.
+    """
+    text = value.strip()
+    if _DIGITS.fullmatch(text):
+        return _from_digits(text, end=end, original=value)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as err:
+        raise BadInput(
+            f"cannot read timestamp {value!r}: use YYYY, YYYYMM, YYYYMMDD, YYYYMMDDhhmmss or ISO 8601"
+        ) from err
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _from_digits(text: str, *, end: bool, original: str) -> datetime:
+    width = len(text)
+    pad = "1231235959" if end else "0101000000"
+    full = text + pad[width - 4 :]
+    if end and width == 6:  # a month: its last day depends on the month
+        year, month = int(text[:4]), int(text[4:6])
+        nxt = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        return datetime.fromtimestamp(nxt.timestamp() - 1, tz=UTC)
+    try:
+        return datetime.strptime(full, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError as err:
+        raise BadInput(f"cannot read timestamp {original!r}: not a real date") from err
+
+
+def to_14(moment: datetime) -> str:
+    """The archive's 14-digit form of an aware datetime, in UTC."""
+    return moment.astimezone(UTC).strftime("%Y%m%d%H%M%S")

@@ -1,0 +1,104 @@
+"""Opening the warehouse: migrations on write, read-only for queries, and a patient wait for the write lock.
+
+DuckDB lets one process write a file at a time. A second writer gets an IOError at once; we retry with a
+visible message until ``lock_timeout`` and then fail with :class:`WarehouseLocked`. We never touch the file in
+between, so nothing is corrupted. Each connection is set to UTC so TIMESTAMPTZ values print as UTC.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from palimpsest.errors import NotAWarehouse, WarehouseError, WarehouseLocked
+from warehouse.migrations import LEDGER, migrate
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOCK_TIMEOUT = float(os.environ.get("PALIMPSEST_LOCK_TIMEOUT", "120"))
+_CONFIG = {
+    # Nothing may try to download an extension at run time; fts is loaded from its wheel (see search.py).
+    "autoinstall_known_extensions": "false",
+    "autoload_known_extensions": "false",
+}
+
+
+def connect(
+    path: Path | str,
+    *,
+    read_only: bool = False,
+    lock_timeout: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open (and on write, create and migrate) the warehouse at ``path``; ``":memory:"`` for a scratch one."""
+    target = str(path)
+    if target != ":memory:":
+        file = Path(target)
+        if read_only and not file.exists():
+            raise WarehouseError(f"no warehouse at {file}; run `palimpsest crawl` first or set PALIMPSEST_DB")
+        if not read_only:
+            file.parent.mkdir(parents=True, exist_ok=True)
+    con = _open_waiting(target, read_only, DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout, on_wait)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        _check_ours(con, target)
+        if not read_only:
+            migrate(con)
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
+@contextmanager
+def warehouse(path: Path | str, **options: object) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``with warehouse(path) as con:``: a connection closed (and its lock released) on exit."""
+    con = connect(path, **options)  # type: ignore[arg-type]
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _open_waiting(
+    target: str, read_only: bool, timeout: float, on_wait: Callable[[str], None] | None
+) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + timeout
+    announced = False
+    delay = 0.1
+    while True:
+        try:
+            return duckdb.connect(target, read_only=read_only, config=dict(_CONFIG))
+        except duckdb.IOException as err:
+            message = str(err)
+            if "not a valid DuckDB database file" in message:
+                raise NotAWarehouse(f"{target} is not a DuckDB file, so not a Palimpsest warehouse") from err
+            if "lock" not in message.lower():
+                raise WarehouseError(f"cannot open {target}: {message}") from err
+            if time.monotonic() >= deadline:
+                raise WarehouseLocked(
+                    f"{target} is locked by another process (a crawl still running?); gave up after {timeout:.0f} s"
+                ) from err
+            if not announced:
+                note = f"waiting for {target}: another process holds its write lock (up to {timeout:.0f} s)"
+                log.warning(note)
+                if on_wait:
+                    on_wait(note)
+                announced = True
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+        except duckdb.Error as err:
+            raise NotAWarehouse(f"cannot open {target} as a warehouse: {err}") from err
+
+
+def _check_ours(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Refuse a DuckDB file that holds tables but no Palimpsest migration ledger: it belongs to someone else."""
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if tables and LEDGER not in tables:
+        raise NotAWarehouse(f"{target} is a DuckDB file but not a Palimpsest warehouse (no {LEDGER} table)")

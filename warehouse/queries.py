@@ -1,0 +1,76 @@
+"""Reads: history, the text in force at a time, one version, the site list, and read-only SQL."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+
+import duckdb
+
+from palimpsest.errors import UnknownSite, UnknownVersion, WarehouseError
+from warehouse.records import Version
+
+_VERSION_COLUMNS = (
+    "site, version, policy_url, first_seen, last_seen, captures, language, words, text, text_sha256, extractor"
+)
+
+
+def resolve_site(con: duckdb.DuckDBPyConnection, site: str) -> str:
+    """Return ``site`` if tracked; otherwise raise UnknownSite with the closest tracked names."""
+    names = [row[0] for row in con.execute("SELECT site FROM site ORDER BY site").fetchall()]
+    if site in names:
+        return site
+    bare = site.removeprefix("www.")
+    if bare in names:
+        return bare
+    raise UnknownSite(site, difflib.get_close_matches(site, names, n=3, cutoff=0.5))
+
+
+def history(con: duckdb.DuckDBPyConnection, site: str) -> list[Version]:
+    site = resolve_site(con, site)
+    rows = con.execute(f"SELECT {_VERSION_COLUMNS} FROM versions WHERE site = ? ORDER BY version", [site])
+    return [Version(*row) for row in rows.fetchall()]
+
+
+def version_at(con: duckdb.DuckDBPyConnection, site: str, at: datetime) -> Version:
+    site = resolve_site(con, site)
+    row = con.execute(f"SELECT {_VERSION_COLUMNS} FROM policy_at(?, ?)", [site, at]).fetchone()
+    if row is None:
+        raise UnknownVersion(f"{site} has no policy version seen at or before {at:%Y-%m-%d %H:%M:%S} UTC")
+    return Version(*row)
+
+
+def version_number(con: duckdb.DuckDBPyConnection, site: str, number: int) -> Version:
+    site = resolve_site(con, site)
+    row = con.execute(f"SELECT {_VERSION_COLUMNS} FROM versions WHERE site = ? AND version = ?", [site, number])
+    found = row.fetchone()
+    if found is None:
+        count = con.execute("SELECT count(*) FROM version WHERE site = ?", [site]).fetchone()[0]
+        raise UnknownVersion(f"{site} has no version {number} (it has {count})")
+    return Version(*found)
+
+
+def sites(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """Every tracked site: name, versions, captures, policy URLs, first/last capture and last crawl."""
+    return con.execute(
+        """
+        SELECT s.site,
+               (SELECT count(*) FROM version v WHERE v.site = s.site) AS versions,
+               (SELECT count(*) FROM capture c WHERE c.site = s.site) AS captures,
+               (SELECT count(*) FROM policy_url p WHERE p.site = s.site) AS policy_urls,
+               (SELECT min(first_seen) FROM version v WHERE v.site = s.site) AS first_seen,
+               (SELECT max(last_seen) FROM version v WHERE v.site = s.site) AS last_seen,
+               s.last_crawl
+        FROM site s ORDER BY s.site
+        """
+    ).fetchall()
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple]]:
+    """Run one query on a read-only connection and return (column names, rows)."""
+    try:
+        relation = con.execute(query)
+        columns = [d[0] for d in relation.description] if relation.description else []
+        return columns, relation.fetchall() if columns else []
+    except duckdb.Error as err:
+        raise WarehouseError(str(err).splitlines()[0]) from err

@@ -1,0 +1,197 @@
+"""Writes: sites, policy-URL lineage, captures, payloads and texts. Every value goes through parameters.
+
+Loads are idempotent: captures are keyed on (site, url, timestamp, digest), payloads on (url, timestamp,
+digest) and texts on their normalised hash, so storing the same thing twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import duckdb
+
+from warehouse.records import CaptureRow, ExtractionRow, PayloadRow, TextRow
+
+#: Outcomes worth fetching again on a rerun: the archive or the network failed, not the page.
+RETRYABLE = (
+    "error:network",
+    "error:truncated",
+    "error:rate-limited",
+    "error:server",
+    "error:digest-mismatch",
+)
+
+
+def ensure_site(con: duckdb.DuckDBPyConnection, site: str) -> None:
+    con.execute("INSERT INTO site (site) VALUES (?) ON CONFLICT DO NOTHING", [site])
+
+
+def mark_crawled(con: duckdb.DuckDBPyConnection, site: str, when: datetime | None = None) -> None:
+    con.execute("UPDATE site SET last_crawl = ? WHERE site = ?", [when or datetime.now(UTC), site])
+
+
+def record_policy_url(
+    con: duckdb.DuckDBPyConnection,
+    site: str,
+    url: str,
+    *,
+    since: datetime | None,
+    source: str,
+    via: str | None = None,
+) -> None:
+    """Add ``url`` to the site's lineage; an earlier ``since`` for a known URL wins."""
+    con.execute(
+        """
+        INSERT INTO policy_url (site, url, since, source, via) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (site, url) DO UPDATE SET
+            since = CASE WHEN excluded.since IS NULL OR policy_url.since IS NULL THEN NULL
+                         ELSE least(policy_url.since, excluded.since) END
+        """,
+        [site, url, since, source, via],
+    )
+
+
+def save_captures(con: duckdb.DuckDBPyConnection, rows: Iterable[CaptureRow]) -> int:
+    data = [
+        (
+            r.site,
+            r.url,
+            r.ts,
+            r.digest,
+            r.status,
+            r.mime,
+            r.length,
+            r.outcome,
+            r.detail,
+            r.text_sha256,
+            r.quality,
+            r.usable,
+            r.provenance,
+        )
+        for r in rows
+    ]
+    if data:
+        con.executemany(
+            """
+            INSERT OR REPLACE INTO capture
+                (site, url, ts, digest, status, mime, length, outcome, detail, text_sha256, quality, usable,
+                 provenance)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            data,
+        )
+    return len(data)
+
+
+def save_payloads(con: duckdb.DuckDBPyConnection, rows: Iterable[PayloadRow]) -> None:
+    data = [
+        (
+            r.url,
+            r.ts,
+            r.digest,
+            r.status,
+            r.body_digest,
+            r.location,
+            r.warc_file,
+            r.warc_offset,
+            r.warc_length,
+        )
+        for r in rows
+    ]
+    if data:
+        con.executemany(
+            """
+            INSERT OR REPLACE INTO payload
+                (url, ts, digest, status, body_digest, location, warc_file, warc_offset, warc_length)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            data,
+        )
+
+
+def save_texts(con: duckdb.DuckDBPyConnection, rows: Iterable[TextRow]) -> None:
+    data = [(r.text_sha256, r.text, r.words, r.language, r.extractor, r.stated_date) for r in rows]
+    if data:
+        con.executemany(
+            """
+            INSERT INTO policy_text (text_sha256, text, words, language, extractor, stated_date)
+            VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """,
+            data,
+        )
+
+
+def settled_captures(con: duckdb.DuckDBPyConnection, site: str, urls: Iterable[str]) -> set[tuple[str, datetime, str]]:
+    """(url, timestamp, digest) of the site's captures of these URLs that need no more work.
+
+    Everything is settled except retryable errors, which a rerun fetches again.
+    """
+    wanted = sorted(set(urls))
+    if not wanted:
+        return set()
+    rows = con.execute(
+        f"""
+        SELECT url, ts, digest FROM capture
+        WHERE site = ? AND url IN (SELECT unnest(?::VARCHAR[]))
+          AND outcome NOT IN ({", ".join("?" for _ in RETRYABLE)})
+        """,
+        [site, wanted, *RETRYABLE],
+    ).fetchall()
+    return {(url, ts, digest) for url, ts, digest in rows}
+
+
+def extraction_run(con: duckdb.DuckDBPyConnection, extractor: str, settings: str = "") -> int:
+    """The id of the extraction run for this extractor and settings, created on first use."""
+    row = con.execute(
+        "SELECT run_id FROM extraction_run WHERE extractor = ? AND coalesce(settings, '') = ?",
+        [extractor, settings],
+    ).fetchone()
+    if row:
+        return int(row[0])
+    next_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM extraction_run").fetchone()[0]
+    con.execute(
+        "INSERT INTO extraction_run (run_id, extractor, settings) VALUES (?, ?, ?)",
+        [next_id, extractor, settings],
+    )
+    return int(next_id)
+
+
+def save_extractions(con: duckdb.DuckDBPyConnection, run_id: int, rows: Iterable[ExtractionRow]) -> None:
+    data = [(r.digest, run_id, r.text_sha256, r.quality, r.error) for r in rows]
+    if data:
+        con.executemany(
+            """
+            INSERT OR REPLACE INTO extraction (digest, run_id, text_sha256, quality, error)
+            VALUES (?, ?, ?, ?, ?)
+            """,
+            data,
+        )
+
+
+def extractions_for(con: duckdb.DuckDBPyConnection, run_id: int, digests: Iterable[str]) -> dict[str, ExtractionRow]:
+    """What this run already made of each digest (fetched and extracted before, for any URL)."""
+    wanted = sorted({d for d in digests if d and d != "-"})
+    if not wanted:
+        return {}
+    rows = con.execute(
+        """
+        SELECT digest, text_sha256, quality, error FROM extraction
+        WHERE run_id = ? AND digest IN (SELECT unnest(?::VARCHAR[]))
+        """,
+        [run_id, wanted],
+    ).fetchall()
+    return {d: ExtractionRow(d, sha, quality, error) for d, sha, quality, error in rows}
+
+
+def redirect_moves(con: duckdb.DuckDBPyConnection, site: str, urls: Iterable[str]) -> list[tuple[datetime, str]]:
+    """Every target these URLs' archived redirects point to, with the first time each was seen."""
+    rows = con.execute(
+        """
+        SELECT min(ts), detail FROM capture
+        WHERE site = ? AND url IN (SELECT unnest(?::VARCHAR[])) AND outcome = 'redirect' AND detail IS NOT NULL
+        GROUP BY detail ORDER BY min(ts)
+        """,
+        [site, sorted(set(urls))],
+    ).fetchall()
+    return [(ts, target) for ts, target in rows]

@@ -1,0 +1,89 @@
+"""Versions: maximal runs of consecutive usable captures of a site whose normalised text is identical.
+
+They are rebuilt from the ``capture`` table for one site at a time, in one transaction, so the result depends
+only on which captures are stored, never on the order in which they arrived (a sampled crawl, a rerun after a
+kill or an import all give the same versions). Failed captures (errors, 404s, redirects) neither start nor end
+a version: an outage between two identical captures is not a change. Text that returns to an earlier wording is
+a new version.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from extractors.diff import word_delta
+from extractors.normalise import tokens
+
+_REBUILD = """
+INSERT INTO version (site, version, text_sha256, policy_url, first_seen, last_seen, captures)
+WITH ordered AS (
+    SELECT url, ts, digest, text_sha256,
+           lag(text_sha256) OVER (ORDER BY ts, url, digest) AS previous
+    FROM capture
+    WHERE site = $site AND usable
+), numbered AS (
+    SELECT *, sum(CASE WHEN previous IS DISTINCT FROM text_sha256 THEN 1 ELSE 0 END)
+                  OVER (ORDER BY ts, url, digest ROWS UNBOUNDED PRECEDING) AS version
+    FROM ordered
+)
+SELECT $site, version, any_value(text_sha256), arg_min(url, ts), min(ts), max(ts), count(*)
+FROM numbered
+GROUP BY version
+"""
+
+_MARK_FIRSTS = """
+UPDATE capture AS c
+SET outcome = CASE WHEN EXISTS (
+        SELECT 1 FROM version AS v
+        WHERE v.site = c.site AND v.first_seen = c.ts AND v.policy_url = c.url
+    ) THEN 'version' ELSE 'same-text' END
+WHERE c.site = $site AND c.usable AND c.outcome IN ('version', 'same-text')
+"""
+
+
+def rebuild_versions(con: duckdb.DuckDBPyConnection, site: str) -> int:
+    """Recompute the site's versions and the version/same-text outcomes of its captures. Returns the count."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM version WHERE site = $site", {"site": site})
+        con.execute(_REBUILD, {"site": site})
+        con.execute(_MARK_FIRSTS, {"site": site})
+        _fill_text_changes(con, site)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    row = con.execute("SELECT count(*) FROM version WHERE site = ?", [site]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _fill_text_changes(con: duckdb.DuckDBPyConnection, site: str) -> None:
+    pairs = con.execute(
+        """
+        SELECT p.text_sha256, v.text_sha256, pt.text, vt.text
+        FROM version AS v
+        JOIN version AS p ON p.site = v.site AND p.version = v.version - 1
+        JOIN policy_text AS pt ON pt.text_sha256 = p.text_sha256
+        JOIN policy_text AS vt ON vt.text_sha256 = v.text_sha256
+        WHERE v.site = ?
+          AND NOT EXISTS (SELECT 1 FROM text_change AS d
+                          WHERE d.from_sha256 = p.text_sha256 AND d.to_sha256 = v.text_sha256)
+        """,
+        [site],
+    ).fetchall()
+    rows = []
+    for old_sha, new_sha, old, new in pairs:
+        added, removed = word_delta(old, new)
+        rows.append((old_sha, new_sha, added, removed, is_minor(added, removed, old)))
+    if rows:
+        con.executemany(
+            "INSERT INTO text_change (from_sha256, to_sha256, words_added, words_removed, minor)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            rows,
+        )
+
+
+def is_minor(added: int, removed: int, old: str) -> bool:
+    """A change of a handful of words (a date line, a typo) in a long text."""
+    size = max(len(tokens(old)), 1)
+    return added + removed <= max(4, size // 200)
