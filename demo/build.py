@@ -38,6 +38,8 @@ class Shot:
     content_type: str = "text/html; charset=utf-8"
     location: str | None = None
     revisit_of: str | None = None  # the ``when`` of the original response
+    #: False for a capture the site's history must leave out (a page at the new URL from before the move).
+    joins: bool = True
 
 
 @dataclass
@@ -150,7 +152,7 @@ def fjord() -> Site:
         [
             Shot(old_url, "20130501100000", body=first),
             Shot(old_url, "20140809110000", body=first),
-            Shot(new_url, "20150601120000", body=draft),
+            Shot(new_url, "20150601120000", body=draft, joins=False),
             Shot(old_url, "20160120130000", body=second),
             Shot(old_url, "20170315140000", status=301, location=new_url, content_type="text/html"),
             Shot(new_url, "20170315140030", body=moved),
@@ -214,6 +216,18 @@ def _v(number: int, first: str, last: str, captures: int, url: str, contains: li
     }
 
 
+def _outcomes(site: Site) -> dict[str, int]:
+    """Capture outcomes the crawl must record: one ``version`` per version, the rest of the 200s ``same-text``."""
+    joined = [shot for shot in site.shots if shot.joins]
+    counts = {
+        "version": len(site.versions),
+        "same-text": sum(shot.status == 200 for shot in joined) - len(site.versions),
+        "redirect": sum(shot.status == 301 for shot in joined),
+        "not-found": sum(shot.status == 404 for shot in joined),
+    }
+    return {name: count for name, count in counts.items() if count}
+
+
 def _iso(stamp: str) -> str:
     return datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -237,7 +251,16 @@ def build(out_dir: Path) -> tuple[Path, Path]:
             writer.write_record(record)
     warc_path.write_bytes(buffer.getvalue())
     expected = {
-        "sites": [{"site": s.site, "url": s.url, "captures": len(s.shots), "versions": s.versions} for s in sites],
+        "sites": [
+            {
+                "site": s.site,
+                "url": s.url,
+                "captures": sum(shot.joins for shot in s.shots),
+                "outcomes": _outcomes(s),
+                "versions": s.versions,
+            }
+            for s in sites
+        ],
         "mojibake": MOJIBAKE,
     }
     expected_path = out_dir / "expected.json"

@@ -58,6 +58,24 @@ _SUPERSETS = {
     "iso-2022-jp": "iso2022_jp_ext",
 }
 _LATIN_LIES = {"cp1252", "iso8859-1", "iso8859-15", "ascii"}
+_LATIN_FAMILY = {
+    "cp1250",
+    "cp1252",
+    "cp1254",
+    "cp1257",
+    "latin-1",
+    "iso8859-1",
+    "iso8859-2",
+    "iso8859-3",
+    "iso8859-4",
+    "iso8859-9",
+    "iso8859-10",
+    "iso8859-13",
+    "iso8859-15",
+    "iso8859-16",
+    "mac-roman",
+    "mac-latin2",
+}
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,27 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             return _finish(body.decode(encoding, "replace"), encoding, "bom")
+    declared = _from_declarations(body, content_type)
+    if declared is not None:
+        return declared
+    if _is_utf8_with_non_ascii(body) or body.isascii():
+        return _finish(body.decode("utf-8"), "utf-8", "detected")
+    best = from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        codec = _codec(best.encoding) or best.encoding
+        if codec in _LATIN_FAMILY:
+            # Detection cannot tell Latin code pages apart on short texts (it picks cp1250 for French, measured
+            # 2026-11); windows-1252 is what browsers assume for undeclared Western pages.
+            codec = "cp1252"
+        try:
+            return _finish(body.decode(codec), codec, "detected")
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return _finish(body.decode("cp1252", "replace"), "cp1252", "fallback")
+
+
+def _from_declarations(body: bytes, content_type: str | None) -> Decoded | None:
+    """Decode by the HTTP header's charset, else the <meta>'s; None when neither is usable."""
     candidates = []
     if content_type:
         match = _HEADER_CHARSET.search(content_type)
@@ -91,16 +130,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
             return _finish(body.decode(codec), codec, source)
         except UnicodeDecodeError:
             continue
-    if _is_utf8_with_non_ascii(body) or body.isascii():
-        return _finish(body.decode("utf-8"), "utf-8", "detected")
-    best = from_bytes(body[:200_000]).best()
-    if best is not None and best.encoding:
-        codec = _codec(best.encoding) or best.encoding
-        try:
-            return _finish(body.decode(codec), codec, "detected")
-        except (UnicodeDecodeError, LookupError):
-            pass
-    return _finish(body.decode("cp1252", "replace"), "cp1252", "fallback")
+    return None
 
 
 def _finish(text: str, encoding: str, source: str) -> Decoded:

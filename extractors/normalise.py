@@ -12,7 +12,12 @@ import hashlib
 import re
 import unicodedata
 
-CJK_RANGES = r"\u3000-\u303f\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\uac00-\ud7af"
+#: CJK punctuation, kana, ideographs, Hangul, and the fullwidth *punctuation* and half-width kana blocks.
+#: Fullwidth Latin letters and digits (U+FF10–19, FF21–3A, FF41–5A) are left out: they are words, not CJK.
+CJK_RANGES = (
+    r"\u3000-\u303f\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+    r"\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff9f\uffe0-\uffef"
+)
 _CJK_GAP = re.compile(rf"(?<=[{CJK_RANGES}])\s+(?=[{CJK_RANGES}])")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)

@@ -21,7 +21,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from fetchers.records import Capture
@@ -207,8 +207,10 @@ def capture_from_fields(fields: dict) -> Capture:
 def parse_cdx_timestamp(raw: str) -> datetime:
     """Read a 14-digit (or shorter) CDX timestamp as aware UTC.
 
-    As of 2026-11, IA still serves 2000-era rows whose month or day is ``00`` (e.g. ``20000800241623``); edgi's
-    recorded fixtures hold such rows. They are real captures, so we read ``00`` as ``01`` instead of dropping them.
+    As of 2026-11, IA still serves 2000-era rows whose month or day is ``00`` and whose hour can be ``24``
+    (e.g. ``20000800241623``); edgi's recorded fixtures hold such rows. They are real captures, replayable under
+    their own spelling, so we read a ``00`` month or day as ``01`` and let hours, minutes and seconds past their
+    range roll forward, instead of dropping the row.
     """
     if not raw.isdigit() or len(raw) < 4 or len(raw) > 14 or len(raw) % 2:
         raise ValueError(f"bad timestamp {raw!r}")
@@ -216,11 +218,13 @@ def parse_cdx_timestamp(raw: str) -> datetime:
     month = max(int(digits[4:6]), 1)
     day = max(int(digits[6:8]), 1)
     try:
-        return datetime(
-            int(digits[:4]), month, day, int(digits[8:10]), int(digits[10:12]), int(digits[12:14]), tzinfo=UTC
-        )
+        start = datetime(int(digits[:4]), month, day, tzinfo=UTC)
     except ValueError as err:
         raise ValueError(f"bad timestamp {raw!r}") from err
+    clock = timedelta(hours=int(digits[8:10]), minutes=int(digits[10:12]), seconds=int(digits[12:14]))
+    if clock >= timedelta(days=2):
+        raise ValueError(f"bad timestamp {raw!r}")
+    return start + clock
 
 
 def _optional_int(value: object, name: str) -> int | None:

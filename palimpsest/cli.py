@@ -15,7 +15,7 @@ import typer
 
 from palimpsest import __version__
 from palimpsest.errors import BadInput, PalimpsestError
-from palimpsest.output import errors
+from palimpsest.output import error
 from palimpsest.settings import Settings, quiet_prefect
 
 app = typer.Typer(
@@ -103,16 +103,16 @@ def main(args: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code
     except typer.Exit as done:
         return done.exit_code
     except typer.Abort:
-        errors.print("aborted")
+        error("aborted")
         return 130
     except KeyboardInterrupt:
-        errors.print("interrupted: what was stored is kept; run the same command again to resume")
+        error("interrupted: what was stored is kept; run the same command again to resume")
         return 130
     except BadInput as err:
-        errors.print(f"error: {err}")
+        error(f"error: {err}")
         return 2
     except PalimpsestError as err:
-        errors.print(f"error: {err}")
+        error(f"error: {err}")
         return 1
     except Exception as err:  # click's usage errors, and anything unexpected, still get one clear line
         import click  # noqa: PLC0415
@@ -120,7 +120,7 @@ def main(args: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code
         if isinstance(err, click.ClickException):
             err.show()
             return err.exit_code
-        errors.print(f"error: {type(err).__name__}: {err}")
+        error(f"error: {type(err).__name__}: {err}")
         return 1
     return code if isinstance(code, int) else 0
 

@@ -13,7 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console(highlight=False, soft_wrap=False)
-errors = Console(stderr=True, highlight=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def error(message: str) -> None:
+    """One line on stderr; messages are printed as they are (no rich markup, no wrapping)."""
+    errors.print(message, markup=False)
 
 
 def cell(value: object) -> str:

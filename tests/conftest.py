@@ -1,0 +1,77 @@
+"""Test set-up: an isolated Prefect home, the demo archive served by a real pywb, and the Prefect harness.
+
+Nothing here reaches the internet: pywb and every other server listen on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Prefect reads its settings when first imported; isolate it before any test imports it.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="palimpsest-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.pop("PREFECT_API_URL", None)
+for _name in [n for n in os.environ if n.startswith("PALIMPSEST_") and n != "PALIMPSEST_SHARED"]:
+    del os.environ[_name]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limiters() -> Iterator[None]:
+    """Every test starts with fresh per-endpoint limiters (they are process-wide by design)."""
+    from fetchers.limiter import reset_limiters
+
+    reset_limiters()
+    yield
+    reset_limiters()
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The demo WARC and its expected versions, built once per session."""
+    from demo.build import build
+
+    warc, expected = build(tmp_path_factory.mktemp("demo-build"))
+    return warc, json.loads(expected.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def wayback(demo_build: tuple[Path, dict]) -> Iterator[object]:
+    """A real pywb serving the demo WARC on a free loopback port."""
+    from demo.archive import LocalWayback
+
+    warc, _ = demo_build
+    with LocalWayback([warc]) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """Prefect's test harness (a temporary database and API), as Prefect's docs recommend."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def settings_for(server: object, db: Path, **overrides: object):
+    """Settings pointing at a LocalWayback (or anything with cdx_url/replay_url), with generous local rates."""
+    from palimpsest.settings import Settings
+
+    values = {
+        "db": db,
+        "cdx_url": server.cdx_url,  # type: ignore[attr-defined]
+        "replay_url": server.replay_url,  # type: ignore[attr-defined]
+        "cdx_rate": 6000.0,
+        "replay_rate": 60000.0,
+        **overrides,
+    }
+    return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,40 @@
+"""Version identity: what normalisation ignores and what it keeps."""
+
+from __future__ import annotations
+
+from extractors import count_words, normalise, text_sha256
+
+
+def test_markdown_markup_and_whitespace_are_ignored() -> None:
+    plain = "Privacy\nWe share data with partners.\nYour rights"
+    marked = "# Privacy\n\n  We **share** data\nwith [partners](https://x.example).\n\n## Your rights\n"
+    assert normalise(plain) == normalise(marked)
+
+
+def test_nfkc_folds_compatibility_forms() -> None:
+    assert normalise("ＡＢＣ　１２３") == normalise("ABC 123")
+
+
+def test_hard_wrapped_japanese_equals_reflowed() -> None:
+    wrapped = "当社は、お客様の個人情報を\n大切に扱います。（詳しくは\n）をご覧ください。"
+    flowed = "当社は、お客様の個人情報を大切に扱います。（詳しくは）をご覧ください。"
+    assert text_sha256(wrapped) == text_sha256(flowed)
+
+
+def test_reflowed_english_equals_original() -> None:
+    assert text_sha256("We keep your\naddress   for six\tyears.") == text_sha256("We keep your address for six years.")
+
+
+def test_a_changed_word_is_a_different_text() -> None:
+    assert text_sha256("We never sell your data.") != text_sha256("We sometimes sell your data.")
+
+
+def test_normalise_is_idempotent() -> None:
+    text = "# Title\n\n- item one\n- **item** two\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+    once = normalise(text)
+    assert normalise(once) == once
+
+
+def test_cjk_characters_count_as_words() -> None:
+    assert count_words("個人情報") == 4
+    assert count_words("We keep 個人情報 safe") == 7
