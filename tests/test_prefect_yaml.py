@@ -1,0 +1,45 @@
+"""prefect.yaml stays true to the code: every entrypoint imports, every parameter is in the flow's signature."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+
+import yaml
+
+from tests.shared import REPO
+
+
+def _deployments() -> list[dict]:
+    return yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
+
+
+def _flow(entrypoint: str):
+    path, _, name = entrypoint.partition(":")
+    module_name = path.removesuffix(".py").replace("/", ".")
+    assert importlib.util.find_spec(module_name) is not None, f"{path} does not exist"
+    return getattr(importlib.import_module(module_name), name)
+
+
+def test_every_entrypoint_imports_a_flow() -> None:
+    from prefect.flows import Flow
+
+    deployments = _deployments()
+    assert deployments
+    for deployment in deployments:
+        assert isinstance(_flow(deployment["entrypoint"]), Flow), deployment["name"]
+
+
+def test_every_parameter_is_in_the_flow_signature() -> None:
+    for deployment in _deployments():
+        signature = inspect.signature(_flow(deployment["entrypoint"]).fn)
+        for name in deployment.get("parameters") or {}:
+            assert name in signature.parameters, f"{deployment['name']}: {name} is not a parameter"
+
+
+def test_every_flow_is_importable_from_the_flows_package() -> None:
+    import flows
+
+    for deployment in _deployments():
+        name = deployment["entrypoint"].rpartition(":")[2]
+        assert getattr(flows, name) is _flow(deployment["entrypoint"])
