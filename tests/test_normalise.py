@@ -38,3 +38,22 @@ def test_normalise_is_idempotent() -> None:
 def test_cjk_characters_count_as_words() -> None:
     assert count_words("個人情報") == 4
     assert count_words("We keep 個人情報 safe") == 7
+
+
+def test_sections_follow_the_heading_tree() -> None:
+    from extractors.sections import split_sections
+
+    text = (
+        "Intro line.\n\n# Policy\n\nWe care.\n\n## Your rights\n\nAccess.\n\n### Access\n\nAsk us.\n\n"
+        "## Contact\n\nMail."
+    )
+    paths = [(s.path, s.body) for s in split_sections(text)]
+    assert paths == [
+        ("", "Intro line."),
+        ("Policy", "We care."),
+        ("Policy > Your rights", "Access."),
+        ("Policy > Your rights > Access", "Ask us."),
+        ("Policy > Contact", "Mail."),
+    ]
+    again = split_sections(text.replace("We care.", "We  care.\n"))
+    assert [s.section_sha256 for s in again] == [s.section_sha256 for s in split_sections(text)]
