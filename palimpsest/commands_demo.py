@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from palimpsest.cli import app, settings, state
-from palimpsest.output import console, render_table
+from palimpsest.output import console
 from palimpsest.settings import quiet_prefect
 
 
@@ -20,13 +20,12 @@ def demo() -> None:
     Example: palimpsest demo
     """
     from demo.job import run_demo  # noqa: PLC0415
-    from palimpsest.commands_read import history_rows  # noqa: PLC0415
+    from palimpsest.commands_read import print_history, read_history  # noqa: PLC0415
 
     quiet_prefect(verbose=state.verbose)
 
     def show(db: Path, site: str) -> None:
-        columns, rows = history_rows(db, site)
-        render_table(columns, rows, title=f"{site}: policy history")
+        print_history(read_history(db, site))
 
     run_demo(say=lambda line: console.print(line, markup=False), show_history=show)
 

@@ -9,55 +9,130 @@ from typing import Annotated
 import typer
 
 from palimpsest.cli import app, settings
-from palimpsest.errors import BadInput
-from palimpsest.output import console, render_table
+from palimpsest.errors import BadInput, UnknownVersion
+from palimpsest.history import SiteHistory, snapshot_url, span
+from palimpsest.output import console, plural, render_table, say
 from palimpsest.timestamps import parse_timestamp
 
 FORMATS = ("table", "csv", "json")
+HISTORY_FORMATS = ("table", "log", "csv", "json")
+HISTORY_COLUMNS = [
+    "version",
+    "first seen",
+    "last seen",
+    "captures",
+    "words",
+    "changed after",
+    "changed by",
+    "change",
+    "words added",
+    "words removed",
+    "same text as",
+    "policy url",
+]
 
 
-def _open(db: Path):
-    from warehouse import connect  # noqa: PLC0415
+def read_history(db: Path, site: str) -> SiteHistory:
+    """One site's history; an unknown site raises UnknownSite with the closest tracked names."""
+    from palimpsest.history import load_history  # noqa: PLC0415
+    from warehouse import connect, queries  # noqa: PLC0415
 
-    return connect(db, read_only=True)
-
-
-def history_rows(db: Path, site: str) -> tuple[list[str], list[tuple]]:
-    from warehouse import queries  # noqa: PLC0415
-
-    con = _open(db)
+    con = connect(db, read_only=True)
     try:
-        versions = queries.history(con, site)
-        changes = (
-            {
-                row[0]: row[1:]
-                for row in con.execute(
-                    "SELECT version, changed_after, changed_by, minor FROM changes WHERE site = ?",
-                    [versions[0].site],
-                ).fetchall()
-            }
-            if versions
-            else {}
-        )
+        return load_history(con, queries.resolve_site(con, site))
     finally:
         con.close()
-    columns = ["version", "first seen", "last seen", "captures", "words", "change", "policy url"]
+
+
+def history_rows(history: SiteHistory) -> list[tuple]:
+    returns = history.returns()
     rows = []
-    for v in versions:
-        change = changes.get(v.version)
-        kind = "" if change is None else ("minor" if change[2] else "substantive")
-        rows.append((v.version, v.first_seen, v.last_seen, v.captures, v.words, kind, v.policy_url))
-    return columns, rows
+    for v in history.versions:
+        change = history.change_into(v.version)
+        rows.append(
+            (
+                v.version,
+                v.first_seen,
+                v.last_seen,
+                v.captures,
+                v.words,
+                change.changed_after if change else None,
+                change.changed_by if change else None,
+                change.kind if change else "",
+                change.words_added if change else None,
+                change.words_removed if change else None,
+                returns.get(v.version),
+                v.policy_url,
+            )
+        )
+    return rows
+
+
+def print_history(history: SiteHistory, fmt: str = "table", *, replay_prefix: str = "", patch: bool = False) -> None:
+    """A history as a table (tab-separated in a pipe), a newest-first log, CSV or JSON."""
+    if fmt == "log":
+        from palimpsest.terminal import print_log  # noqa: PLC0415
+
+        print_log(history, replay_prefix=replay_prefix, patch=patch)
+        return
+    if fmt != "table" or not console.is_terminal:
+        title = None if fmt != "table" else f"{history.site}: policy history"
+        render_table(HISTORY_COLUMNS, history_rows(history), title=title, fmt=fmt)
+        return
+    returns = history.returns()
+    urls = {v.policy_url for v in history.versions}
+    rows = []
+    for v in history.versions:
+        change = history.change_into(v.version)
+        between = change_text = ""
+        if change:
+            between = f"{change.changed_after:%Y-%m-%d} → {change.changed_by:%Y-%m-%d} ({span(change.uncertainty)})"
+            change_text = f"{change.kind} +{change.words_added or 0} −{change.words_removed or 0}"
+        if v.version in returns:
+            change_text += f", text of v{returns[v.version]}"
+        row = (
+            v.version,
+            f"{v.first_seen:%Y-%m-%d}",
+            f"{v.last_seen:%Y-%m-%d}",
+            v.captures,
+            v.words,
+            between,
+            change_text,
+        )
+        rows.append(row + ((v.policy_url,) if len(urls) > 1 else ()))
+    columns = ["v", "first seen", "last seen", "captures", "words", "changed between", "change"]
+    title = _headline(history) + (f"\n{urls.pop()}" if len(urls) == 1 else "")
+    render_table(columns + (["policy url"] if len(urls) > 1 else []), rows, title=title, wrap=(5, 6, 7))
+
+
+def _headline(history: SiteHistory) -> str:
+    if not history.versions:
+        return f"{history.site}: no versions yet ({plural(len(history.captures), 'capture')})"
+    return (
+        f"{history.site}: {plural(len(history.versions), 'version')}, {plural(len(history.changes), 'change')}, "
+        f"{plural(len(history.captures), 'capture')}, {history.start:%Y-%m-%d} → {history.end:%Y-%m-%d}"
+    )
 
 
 @app.command()
-def history(site: Annotated[str, typer.Argument(help="A tracked site, e.g. example.com")]) -> None:
-    """A table of a site's policy versions: first/last seen, captures, words, policy URL.
+def history(
+    site: Annotated[str, typer.Argument(help="A tracked site, e.g. example.com")],
+    format_: Annotated[str, typer.Option("--format", help="table, log (newest first, like git log), csv or json")] = (
+        "table"
+    ),
+    patch: Annotated[bool, typer.Option("--patch", "-p", help="With --format log: each change's redline")] = False,
+) -> None:
+    """A site's policy versions: first/last seen, captures, words, when each change happened and how big it was.
 
-    Example: palimpsest history example.com
+    "changed after"/"changed by" bound each change: the last capture with the old text and the first with the
+    new. A change is minor when only a date line or a few words changed, substantive otherwise.
+
+    Example: palimpsest history example.com --format log --patch
     """
-    columns, rows = history_rows(settings().db, site)
-    render_table(columns, rows, title=f"{site}: policy history")
+    if format_ not in HISTORY_FORMATS:
+        raise BadInput(f"--format must be one of {', '.join(HISTORY_FORMATS)}")
+    current = settings()
+    print_history(read_history(current.db, site), format_, replay_prefix=current.replay_url, patch=patch)
 
 
 @app.command()
@@ -65,35 +140,66 @@ def show(
     site: Annotated[str, typer.Argument(help="A tracked site")],
     at: Annotated[str | None, typer.Option(help="The policy in force at this time (YYYY…, ISO 8601)")] = None,
     version: Annotated[int | None, typer.Option(help="One version by number")] = None,
+    text_only: Annotated[bool, typer.Option("--text-only", help="Print the text alone, without provenance")] = False,
 ) -> None:
-    """The policy text in force at a time, or one version (default: the latest).
+    """The policy text in force at a time, or one version (default: the latest), after a provenance header.
+
+    The header names the version, the archived snapshot that shows this text (for --at, the last capture at or
+    before that time) and the extractor that produced it.
 
     Example: palimpsest show example.com --at 2016-05-01
     """
-    from warehouse import queries  # noqa: PLC0415
-
     if at and version is not None:
         raise BadInput("give --at or --version, not both")
-    con = _open(settings().db)
-    try:
-        if at:
-            found = queries.version_at(con, site, parse_timestamp(at, end=True))
-        elif version is not None:
-            found = queries.version_number(con, site, version)
-        else:
-            found = queries.history(con, site)[-1]
-    except IndexError:
-        raise BadInput(f"{site} has no versions yet") from None
-    finally:
-        con.close()
-    console.print(
-        f"{found.site} version {found.version}: first seen {found.first_seen:%Y-%m-%d}, last seen "
-        f"{found.last_seen:%Y-%m-%d}, {found.captures} captures, {found.words} words; {found.policy_url} "
-        f"[{found.extractor}]",
-        style="dim",
-        markup=False,
-    )
-    sys.stdout.write(found.text.rstrip() + "\n")
+    current = settings()
+    moment = parse_timestamp(at, end=True) if at else None
+    found = read_history(current.db, site)
+    if not found.versions:
+        raise UnknownVersion(f"{found.site} has no versions yet")
+    if moment is not None:
+        candidates = [v for v in found.versions if v.first_seen <= moment]
+        if not candidates:
+            raise UnknownVersion(
+                f"{found.site} has no policy version seen at or before {moment:%Y-%m-%d %H:%M:%S} UTC; "
+                f"the first was seen {found.versions[0].first_seen:%Y-%m-%d}"
+            )
+        chosen = candidates[-1]
+    elif version is not None:
+        chosen = found.version(version)
+        if chosen is None:
+            raise UnknownVersion(f"{found.site} has no version {version} (it has {len(found.versions)})")
+    else:
+        chosen = found.versions[-1]
+    if not text_only:
+        for line in _provenance(found, chosen.version, moment, current.replay_url):
+            say(line, style="dim")
+    sys.stdout.write(chosen.text.rstrip() + "\n")
+
+
+def _provenance(history: SiteHistory, number: int, moment, replay_prefix: str) -> list[str]:
+    v = history.version(number)
+    assert v is not None  # noqa: S101 - the caller picked it from this history
+    lines = [
+        f"{v.site} version {v.version}: first seen {v.first_seen:%Y-%m-%d %H:%M:%S}, last seen "
+        f"{v.last_seen:%Y-%m-%d %H:%M:%S} UTC, {v.captures} captures, {v.words} words"
+        + (f", language {v.language}" if v.language else "")
+    ]
+    evidence = history.evidence(v, at=moment)
+    url, when = (evidence.url, evidence.timestamp) if evidence else (v.policy_url, v.first_seen)
+    lines.append(f"snapshot: {snapshot_url(replay_prefix, when, url)}  extractor: {v.extractor or 'unknown'}")
+    nxt = history.change_into(number + 1)
+    if moment is not None and nxt is not None and moment >= nxt.changed_after:
+        lines.append(
+            f"note: the policy changed between {nxt.changed_after:%Y-%m-%d %H:%M:%S} and "
+            f"{nxt.changed_by:%Y-%m-%d %H:%M:%S} UTC; the archive cannot tell which text was in force at "
+            f"{moment:%Y-%m-%d %H:%M:%S}, this is the last one seen before it"
+        )
+    elif moment is not None and nxt is None and moment > v.last_seen:
+        lines.append(f"note: last seen {v.last_seen:%Y-%m-%d}; no capture after that shows the policy")
+    returned = history.returns().get(number)
+    if returned:
+        lines.append(f"note: this is the text of version {returned} again")
+    return lines
 
 
 @app.command()
@@ -101,40 +207,33 @@ def diff(
     site: Annotated[str, typer.Argument(help="A tracked site")],
     a: Annotated[int | None, typer.Argument(help="Older version (alone: diff it against the one before)")] = None,
     b: Annotated[int | None, typer.Argument(help="Newer version")] = None,
+    sections: Annotated[bool, typer.Option("--sections", help="Only the changed sections, each whole")] = False,
+    context: Annotated[int, typer.Option(help="Unchanged lines to show around each change")] = 0,
+    full: Annotated[bool, typer.Option("--full", help="The whole text, changes marked in place")] = False,
 ) -> None:
     """A word-level diff of two versions (default: the last two). Removed [-like this-], added {+like this+}.
 
-    Example: palimpsest diff example.com 2 3
-    """
-    from extractors.diff import word_diff  # noqa: PLC0415
-    from warehouse import queries  # noqa: PLC0415
+    Each hunk starts with "@@ heading @@", the section it is in. --sections lists the sections that were
+    changed, added, removed or renamed, with their redlines, and counts the rest.
 
-    con = _open(settings().db)
-    try:
-        versions = queries.history(con, site)
-    finally:
-        con.close()
-    by_number = {v.version: v for v in versions}
+    Example: palimpsest diff example.com 2 3 --sections
+    """
+    from palimpsest.terminal import print_comparison  # noqa: PLC0415
+
+    if context < 0:
+        raise BadInput("--context must be 0 or more")
+    found = read_history(settings().db, site)
     if a is not None and b is not None:
         old_number, new_number = a, b
     elif a is not None:  # one number: that version against the one before it
         old_number, new_number = a - 1, a
     else:
-        new_number = len(versions)
+        new_number = len(found.versions)
         old_number = new_number - 1
-    if old_number not in by_number or new_number not in by_number:
-        raise BadInput(f"{site} has {len(versions)} version(s); cannot diff {old_number} and {new_number}")
-    old, new = by_number[old_number], by_number[new_number]
-    console.print(f"--- {site} version {old.version} ({old.first_seen:%Y-%m-%d})", markup=False)
-    console.print(f"+++ {site} version {new.version} ({new.first_seen:%Y-%m-%d})", markup=False)
-    for piece in word_diff(old.text, new.text):
-        if piece.op == "equal":
-            console.out(piece.text, end="", highlight=False)
-        elif piece.op == "delete":
-            console.out(f"[-{piece.text}-]", style="red strike", end="", highlight=False)
-        else:
-            console.out(f"{{+{piece.text}+}}", style="green", end="", highlight=False)
-    console.out("")
+    old, new = found.version(old_number), found.version(new_number)
+    if old is None or new is None:
+        raise BadInput(f"{found.site} has {len(found.versions)} version(s); cannot diff {old_number} and {new_number}")
+    print_comparison(found, old, new, sections=sections, context=None if full else context)
 
 
 @app.command()
@@ -146,11 +245,11 @@ def sql(
 
     Example: palimpsest sql "SELECT site, count(*) FROM versions GROUP BY site" --format csv
     """
-    from warehouse import queries  # noqa: PLC0415
+    from warehouse import connect, queries  # noqa: PLC0415
 
     if format_ not in FORMATS:
         raise BadInput(f"--format must be one of {', '.join(FORMATS)}")
-    con = _open(settings().db)
+    con = connect(settings().db, read_only=True)
     try:
         columns, rows = queries.run_sql(con, query)
     finally:
@@ -164,9 +263,11 @@ def sites(format_: Annotated[str, typer.Option("--format", help="table, csv or j
 
     Example: palimpsest sites --format json
     """
-    from warehouse import queries  # noqa: PLC0415
+    from warehouse import connect, queries  # noqa: PLC0415
 
-    con = _open(settings().db)
+    if format_ not in FORMATS:
+        raise BadInput(f"--format must be one of {', '.join(FORMATS)}")
+    con = connect(settings().db, read_only=True)
     try:
         rows = queries.sites(con)
     finally:

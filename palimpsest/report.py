@@ -1,101 +1,210 @@
-"""The static HTML report: one self-contained file (no CDN, works offline) with a timeline per site.
+"""The HTML report: one self-contained file (no CDN, no network, works offline) telling each site's history.
 
-The data comes from the public views only; the HTML and CSS live in ``palimpsest/templates``.
+For every site it shows a timeline (versions as bands, captures as ticks, change windows hatched, unusable
+captures in orange), each change as a card with its sections and redline, the sections across versions, every
+version's text, and links to the archived snapshots. An index on top sorts and filters the sites. Data comes from
+the public views only (``palimpsest.history``); the HTML, CSS and JavaScript live in ``palimpsest/templates``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from extractors.diff import Piece, word_diff
+from palimpsest.comparison import SectionChange, compare_sections, outline, summary
+from palimpsest.history import Change, SiteHistory, Version, load_history, site_names, snapshot_url, span
+from palimpsest.timeline import Scale, Timeline, colours, timeline
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+_HEADING_MARK = re.compile(r"^#{1,6}\s+")
+_SLUG = re.compile(r"[^a-z0-9]+")
 
 
-@dataclass
-class SiteReport:
-    site: str
-    versions: list[dict] = field(default_factory=list)
-    captures: list[dict] = field(default_factory=list)
-    changes: list[dict] = field(default_factory=list)
-    start: datetime | None = None
-    end: datetime | None = None
+@dataclass(frozen=True)
+class ChangeCard:
+    """One change: the versions either side, the snapshots that bound it, and what happened to each section."""
 
-    def position(self, moment: datetime) -> float:
-        """Where ``moment`` falls on the timeline, 0–100 %."""
-        if self.start is None or self.end is None or self.end <= self.start:
-            return 0.0
-        return round(100 * (moment - self.start).total_seconds() / (self.end - self.start).total_seconds(), 3)
+    change: Change
+    old: Version
+    new: Version
+    sections: tuple[SectionChange, ...]
+    counts: dict[str, int]
+    before: str
+    after: str
+    returns_to: int | None
 
 
-def collect(con, site: str | None = None) -> list[SiteReport]:
-    where, params = ("WHERE site = ?", [site]) if site else ("", [])
-    names = [r[0] for r in con.execute(f"SELECT site FROM site {where} ORDER BY site", params).fetchall()]
-    reports = []
-    for name in names:
-        report = SiteReport(name)
-        for row in con.execute(
-            "SELECT version, first_seen, last_seen, captures, words, language, policy_url, text, text_sha256"
-            " FROM versions WHERE site = ? ORDER BY version",
-            [name],
-        ).fetchall():
-            keys = (
-                "version",
-                "first_seen",
-                "last_seen",
-                "captures",
-                "words",
-                "language",
-                "policy_url",
-                "text",
-                "text_sha256",
+@dataclass(frozen=True)
+class SitePage:
+    history: SiteHistory
+    anchor: str
+    timeline: Timeline
+    overview: Timeline
+    cards: tuple[ChangeCard, ...]
+    matrix: tuple[tuple[str, tuple[str, ...]], ...]
+    texts: dict[int, list[tuple[str, object]]]
+    colours: dict[int, int]
+    snapshots: dict[int, tuple[str, str]]
+
+    @property
+    def current(self) -> Version | None:
+        return self.history.versions[-1] if self.history.versions else None
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted({v.language for v in self.history.versions if v.language})
+
+    @property
+    def headings(self) -> list[str]:
+        return [s.path for s in outline(self.current.text) if s.heading] if self.current else []
+
+    @property
+    def last_change(self) -> Change | None:
+        return self.history.changes[-1] if self.history.changes else None
+
+
+def collect(con, *, replay_prefix: str, site: str | None = None) -> list[SitePage]:
+    """Every site's page (or one site's), on a common scale for the index's overview bars."""
+    histories = [load_history(con, name) for name in ([site] if site else site_names(con))]
+    moments = [m for h in histories for m in (h.start, h.end) if m is not None]
+    common = Scale.around(moments) if moments else None
+    return [_page(h, common, replay_prefix) for h in histories]
+
+
+def _page(history: SiteHistory, common: Scale | None, replay_prefix: str) -> SitePage:
+    own = Scale.around([history.start, history.end]) if history.start else common
+    returns = history.returns()
+    cards = []
+    for change in history.changes:
+        old, new = history.version(change.previous_version), history.version(change.version)
+        if old is None or new is None:
+            continue
+        sections = tuple(compare_sections(old.text, new.text))
+        cards.append(
+            ChangeCard(
+                change,
+                old,
+                new,
+                sections,
+                summary(list(sections)),
+                _evidence_link(history, old, change.changed_after, replay_prefix),
+                _evidence_link(history, new, change.changed_by, replay_prefix),
+                returns.get(new.version),
             )
-            report.versions.append(dict(zip(keys, row, strict=True)))
-        for row in con.execute(
-            'SELECT "timestamp", url, outcome, status FROM captures WHERE site = ? ORDER BY "timestamp"',
-            [name],
-        ).fetchall():
-            report.captures.append(dict(zip(("timestamp", "url", "outcome", "status"), row, strict=True)))
-        if report.captures:
-            report.start = report.captures[0]["timestamp"]
-            report.end = report.captures[-1]["timestamp"]
-        by_number = {v["version"]: v for v in report.versions}
-        for row in con.execute(
-            "SELECT version, previous_version, changed_after, changed_by, words_added, words_removed, minor"
-            " FROM changes WHERE site = ? ORDER BY version",
-            [name],
-        ).fetchall():
-            keys = ("version", "previous", "changed_after", "changed_by", "added", "removed", "minor")
-            change = dict(zip(keys, row, strict=True))
-            change["pieces"] = word_diff(by_number[change["previous"]]["text"], by_number[change["version"]]["text"])
-            report.changes.append(change)
-        reports.append(report)
-    return reports
+        )
+    snapshots = {}
+    for v in history.versions:
+        first, last = history.evidence(v), history.evidence(v, last=True)
+        snapshots[v.version] = (
+            snapshot_url(replay_prefix, *((first.timestamp, first.url) if first else (v.first_seen, v.policy_url))),
+            snapshot_url(replay_prefix, *((last.timestamp, last.url) if last else (v.last_seen, v.policy_url))),
+        )
+    empty = Timeline((), (), (), ())
+    return SitePage(
+        history=history,
+        anchor="site-" + _SLUG.sub("-", history.site.lower()).strip("-"),
+        timeline=timeline(history, own, replay_prefix=replay_prefix) if own else empty,
+        overview=timeline(history, common, replay_prefix=replay_prefix, ticks=False) if common else empty,
+        cards=tuple(cards),
+        matrix=_matrix(history, cards),
+        texts={v.version: blocks(v.text) for v in history.versions},
+        colours=colours(history),
+        snapshots=snapshots,
+    )
 
 
-def snapshot_url(replay_prefix: str, moment: datetime, url: str) -> str:
-    return f"{replay_prefix}{moment.astimezone(UTC):%Y%m%d%H%M%S}/{url}"
+def _evidence_link(history: SiteHistory, version: Version, moment: datetime, replay_prefix: str) -> str:
+    capture = history.capture_at(moment, version.text_sha256)
+    return snapshot_url(replay_prefix, moment, capture.url if capture else version.policy_url)
 
 
-def render(reports: list[SiteReport], *, replay_prefix: str, title: str = "Palimpsest report") -> str:
+def _matrix(history: SiteHistory, cards: list[ChangeCard]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Section title → its state in each version: present (first version), same, changed, renamed, added, or ''."""
+    if not history.versions:
+        return ()
+    order: list[str] = []
+    states: dict[str, dict[int, str]] = {}
+
+    def place(title: str, after: str | None) -> None:
+        if title not in states:
+            states[title] = {}
+            order.insert(order.index(after) + 1 if after in order else len(order), title)
+
+    previous: str | None = None
+    for section in outline(history.versions[0].text):
+        title = section.path or "(opening text)"
+        place(title, previous)
+        states[title][history.versions[0].version] = "present"
+        previous = title
+    by_new = {card.new.version: card for card in cards}
+    for v in history.versions[1:]:
+        card = by_new.get(v.version)
+        previous = None
+        for change in card.sections if card else ():
+            if change.status == "removed":
+                continue
+            place(change.title, previous)
+            states[change.title][v.version] = "same" if change.status == "unchanged" else change.status
+            previous = change.title
+    numbers = [v.version for v in history.versions]
+    return tuple((title, tuple(states[title].get(n, "") for n in numbers)) for title in order)
+
+
+def blocks(text: str) -> list[tuple[str, object]]:
+    """A text as display blocks: ("h", heading), ("p", paragraph) and ("ul", [items])."""
+    headings = {s.heading for s in outline(text) if s.heading}
+    found: list[tuple[str, object]] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if _HEADING_MARK.match(line) or line in headings:
+            found.append(("h", _HEADING_MARK.sub("", line)))
+        elif _LIST_ITEM.match(line):
+            item = _LIST_ITEM.sub("", line)
+            if found and found[-1][0] == "ul":
+                found[-1][1].append(item)  # type: ignore[attr-defined]
+            else:
+                found.append(("ul", [item]))
+        else:
+            found.append(("p", line))
+    return found
+
+
+def render(pages: list[SitePage], *, replay_prefix: str, title: str = "Privacy policy history") -> str:
     env = Environment(
         loader=PackageLoader("palimpsest", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["day"] = lambda value: value.strftime("%Y-%m-%d") if value else ""
-    env.globals["snapshot_url"] = lambda moment, url: snapshot_url(replay_prefix, moment, url)
-    env.globals["Piece"] = Piece
+    env.filters["day"] = lambda value: f"{value:%Y-%m-%d}" if value else ""
+    env.filters["moment"] = lambda value: f"{value:%Y-%m-%d %H:%M:%S} UTC" if value else ""
+    env.filters["span"] = span
+    env.filters["snapshot"] = lambda moment, url: snapshot_url(replay_prefix, moment, url)
+    totals = {
+        "versions": sum(len(p.history.versions) for p in pages),
+        "changes": sum(len(p.history.changes) for p in pages),
+        "captures": sum(len(p.history.captures) for p in pages),
+        "problems": sum(len(p.history.problems) for p in pages),
+    }
     return env.get_template("report.html.j2").render(
-        reports=reports, title=title, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        pages=pages,
+        title=title,
+        totals=totals,
+        replay_prefix=replay_prefix,
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 
 def write_report(con, out: Path, *, replay_prefix: str, site: str | None = None) -> Path:
+    """Write the report for every site (or one) to ``out``; returns the path written."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(collect(con, site), replay_prefix=replay_prefix), encoding="utf-8")
+    html = render(collect(con, replay_prefix=replay_prefix, site=site), replay_prefix=replay_prefix)
+    out.write_text(html, encoding="utf-8")
     return out
