@@ -188,11 +188,11 @@ def _provenance(history: SiteHistory, number: int, moment, replay_prefix: str) -
     url, when = (evidence.url, evidence.timestamp) if evidence else (v.policy_url, v.first_seen)
     lines.append(f"snapshot: {snapshot_url(replay_prefix, when, url)}  extractor: {v.extractor or 'unknown'}")
     nxt = history.change_into(number + 1)
-    if moment is not None and nxt is not None and moment >= nxt.changed_after:
+    if moment is not None and nxt is not None and moment > nxt.changed_after:
         lines.append(
             f"note: the policy changed between {nxt.changed_after:%Y-%m-%d %H:%M:%S} and "
             f"{nxt.changed_by:%Y-%m-%d %H:%M:%S} UTC; the archive cannot tell which text was in force at "
-            f"{moment:%Y-%m-%d %H:%M:%S}, this is the last one seen before it"
+            f"{moment:%Y-%m-%d %H:%M:%S}; below is the last text seen before it"
         )
     elif moment is not None and nxt is None and moment > v.last_seen:
         lines.append(f"note: last seen {v.last_seen:%Y-%m-%d}; no capture after that shows the policy")

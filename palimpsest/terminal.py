@@ -68,7 +68,7 @@ def print_comparison(history: SiteHistory, old: Version, new: Version, *, sectio
             f"UTC; {change.kind}, +{change.words_added or 0} −{change.words_removed or 0} words",
             style="dim",
         )
-    elif old.version != new.version:
+    elif old.text_sha256 != new.text_sha256:
         added, removed = word_delta(old.text, new.text)
         say(f"+{added} −{removed} words", style="dim")
     if old.text_sha256 == new.text_sha256:

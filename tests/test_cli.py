@@ -9,10 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from palimpsest import output
 from palimpsest.cli import main
-from tests.history import build_history
+from tests.history import NEW_URL, TEXT_B, build_history
 from warehouse import connect
+
+ARCHIVE = "http://archive.test/web/"
 
 
 @pytest.fixture
@@ -39,11 +43,88 @@ def test_history_is_a_plain_table_in_a_pipe(db: Path, capsys: pytest.CaptureFixt
     assert "\x1b[" not in out  # no colour codes in a pipe
 
 
-def test_show_at_a_time_prints_provenance_and_text(db: Path, capsys: pytest.CaptureFixture) -> None:
-    code, out, _ = run(capsys, "--db", str(db), "show", "shop.example", "--at", "2017-06-01")
+def test_history_shows_the_change_interval_and_its_kind(db: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "--db", str(db), "history", "shop.example")
     assert code == 0
-    assert out.splitlines()[0].startswith("shop.example version 2: first seen 2017-01-01")
-    assert "advertising partners" in out
+    header, *rows = (line.split("\t") for line in out.splitlines()[1:])
+    second, third = (dict(zip(header, row, strict=True)) for row in rows[1:])
+    assert (second["changed after"], second["changed by"]) == ("2015-06-01 00:00:00", "2017-01-01 00:01:00")
+    assert (second["change"], second["words added"], second["words removed"]) == ("substantive", "8", "1")
+    assert second["policy url"] == NEW_URL
+    assert third["same text as"] == "1"  # the revert names the version whose text came back
+
+
+def test_history_as_json(db: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "--db", str(db), "history", "shop.example", "--format", "json")
+    assert code == 0
+    first, second, _ = json.loads(out)
+    assert first["changed after"] is None and first["change"] == ""
+    assert second["changed by"] == "2017-01-01T00:01:00+00:00"
+
+
+def test_history_log_reads_newest_first_like_git_log(db: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(
+        capsys, "--db", str(db), "--replay-url", ARCHIVE, "history", "shop.example", "--format", "log", "--patch"
+    )
+    assert code == 0
+    heads = [line for line in out.splitlines() if line.startswith("version ")]
+    assert heads == [
+        "version 3  substantive  +1 −8 words  (text of version 1 again)",
+        "version 2  substantive  +8 −1 words",
+        "version 1  first version seen",
+    ]
+    assert "Changed:   after 2015-06-01 00:00:00, by 2017-01-01 00:01:00 UTC (within 1 y 7 m)" in out
+    assert f"Snapshot:  {ARCHIVE}20170101000100/{NEW_URL}" in out
+    assert "    @@ Privacy @@" in out
+    assert "[-parcels.-]{+parcels and share it with our advertising partners.+}" in out
+
+
+def test_history_rejects_an_unknown_format(db: Path, capsys: pytest.CaptureFixture) -> None:
+    code, _, err = run(capsys, "--db", str(db), "history", "shop.example", "--format", "xml")
+    assert code == 2 and "--format must be one of table, log, csv, json" in err
+
+
+def test_show_at_a_time_prints_provenance_and_text(db: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "--db", str(db), "--replay-url", ARCHIVE, "show", "shop.example", "--at", "2017-06-01")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("shop.example version 2: first seen 2017-01-01")
+    # The evidence is the last capture of that text at or before the moment asked about.
+    assert lines[1] == f"snapshot: {ARCHIVE}20170101000100/{NEW_URL}  extractor: hand-built"
+    assert "\n".join(lines[2:]) == TEXT_B
+
+
+def test_show_inside_a_change_window_says_the_archive_cannot_tell(db: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "--db", str(db), "--replay-url", ARCHIVE, "show", "shop.example", "--at", "201806")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1] == f"snapshot: {ARCHIVE}20180101000000/{NEW_URL}  extractor: hand-built"
+    assert lines[2].startswith("note: the policy changed between 2018-01-01 00:00:00 and 2019-01-01 00:00:00 UTC")
+
+
+def test_show_a_revert_names_the_earlier_version(db: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "--db", str(db), "show", "shop.example")
+    assert code == 0 and "note: this is the text of version 1 again" in out
+
+
+def test_show_text_only_prints_nothing_else(db: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "--db", str(db), "show", "shop.example", "--version", "2", "--text-only")
+    assert code == 0 and out == TEXT_B + "\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--at", "2014"], "shop.example has no policy version seen at or before 2014-12-31 23:59:59 UTC"),
+        (["--version", "9"], "shop.example has no version 9 (it has 3)"),
+    ],
+)
+def test_show_outside_the_history_is_one_clear_line(
+    db: Path, capsys: pytest.CaptureFixture, args: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, "--db", str(db), "show", "shop.example", *args)
+    assert code == 1 and out == ""
+    assert err.startswith(f"error: {message}") and err.count("\n") == 1
 
 
 def test_show_one_version(db: Path, capsys: pytest.CaptureFixture) -> None:
@@ -54,8 +135,52 @@ def test_show_one_version(db: Path, capsys: pytest.CaptureFixture) -> None:
 def test_diff_marks_added_and_removed_words(db: Path, capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "--db", str(db), "diff", "shop.example", "1", "2")
     assert code == 0
-    assert "[-parcels.-]" in out
-    assert "{+parcels and share it with our advertising partners.+}" in out
+    assert out.splitlines() == [
+        "--- shop.example version 1 (2015-01-01 → 2015-06-01)",
+        "+++ shop.example version 2 (2017-01-01 → 2018-01-01)",
+        "changed between 2015-06-01 00:00:00 and 2017-01-01 00:01:00 UTC; substantive, +8 −1 words",
+        "@@ Privacy @@",
+        "We keep your address to send your [-parcels.-]{+parcels and share it with our advertising partners.+}",
+    ]
+
+
+def test_diff_full_shows_the_whole_text(db: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "--db", str(db), "diff", "shop.example", "2", "--full")
+    assert code == 0
+    assert out.splitlines()[3:5] == ["# Privacy", ""]
+
+
+def test_diff_sections_lists_only_changed_sections(db: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "--db", str(db), "diff", "shop.example", "--sections")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[3] == "~ Privacy (changed)"
+    assert (
+        lines[4]
+        == "We keep your address to send your [-parcels and share it with our advertising partners.-]{+parcels.+}"
+    )
+    assert lines[-1] == "sections: 1 changed"
+
+
+def test_diff_of_a_revert_says_the_texts_are_equal(db: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "--db", str(db), "diff", "shop.example", "1", "3")
+    assert code == 0
+    assert out.splitlines()[2:] == ["no difference: version 3 has the same text as version 1"]
+
+
+def test_diff_of_a_missing_version_is_bad_input(db: Path, capsys: pytest.CaptureFixture) -> None:
+    code, _, err = run(capsys, "--db", str(db), "diff", "shop.example", "2", "7")
+    assert code == 2 and "shop.example has 3 version(s); cannot diff 2 and 7" in err
+
+
+def test_diff_is_coloured_on_a_terminal(
+    db: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(output, "console", Console(force_terminal=True, color_system="standard", highlight=False))
+    code, out, _ = run(capsys, "--db", str(db), "diff", "shop.example", "1", "2")
+    assert code == 0
+    assert "\x1b[9;31m[-parcels.-]\x1b[0m" in out  # struck through, red
+    assert "\x1b[32m{+parcels and share it with our advertising partners.+}\x1b[0m" in out  # green
 
 
 def test_sql_csv_and_json(db: Path, capsys: pytest.CaptureFixture) -> None:
@@ -73,10 +198,36 @@ def test_sql_is_read_only(db: Path, capsys: pytest.CaptureFixture) -> None:
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_unknown_site_suggests_the_closest(db: Path, capsys: pytest.CaptureFixture) -> None:
-    code, _, err = run(capsys, "--db", str(db), "history", "shop.exmaple")
+@pytest.mark.parametrize("command", ["history", "show", "diff"])
+def test_unknown_site_suggests_the_closest(db: Path, capsys: pytest.CaptureFixture, command: str) -> None:
+    code, _, err = run(capsys, "--db", str(db), command, "shop.exmaple")
     assert code == 1
-    assert "unknown site 'shop.exmaple'; did you mean shop.example?" in err
+    assert err == "error: unknown site 'shop.exmaple'; did you mean shop.example?\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["history", "shop.example"],
+        ["history", "shop.example", "--format", "log", "--patch"],
+        ["show", "shop.example", "--at", "2018"],
+        ["diff", "shop.example", "--sections"],
+        ["sites"],
+        ["sql", "SELECT site, version FROM versions"],
+    ],
+)
+def test_every_read_command_is_plain_text_in_a_real_pipe(db: Path, args: list[str]) -> None:
+    probe = "import sys; from palimpsest.cli import main; sys.exit(main(sys.argv[1:]))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe, "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "TERM": "xterm-256color"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert "\x1b" not in result.stdout
 
 
 def test_bad_timestamp_is_one_line_and_exit_2(db: Path, capsys: pytest.CaptureFixture) -> None:
