@@ -35,6 +35,11 @@ class SectionChange:
     def title(self) -> str:
         return self.path or "(opening text)"
 
+    @property
+    def short(self) -> str:
+        """The section's own heading, without the headings above it."""
+        return self.title.rsplit(" > ", 1)[-1]
+
 
 def outline(text: str) -> list[Section]:
     """The text's sections; when it has no Markdown headings, heading-like lines are taken as headings."""

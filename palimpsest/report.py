@@ -45,7 +45,7 @@ class SitePage:
     timeline: Timeline
     overview: Timeline
     cards: tuple[ChangeCard, ...]
-    matrix: tuple[tuple[str, tuple[str, ...]], ...]
+    matrix: tuple[tuple[str, int, tuple[str, ...]], ...]
     texts: dict[int, list[tuple[str, object]]]
     colours: dict[int, int]
     snapshots: dict[int, tuple[str, str]]
@@ -122,8 +122,9 @@ def _evidence_link(history: SiteHistory, version: Version, moment: datetime, rep
     return snapshot_url(replay_prefix, moment, capture.url if capture else version.policy_url)
 
 
-def _matrix(history: SiteHistory, cards: list[ChangeCard]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Section title → its state in each version: present (first version), same, changed, renamed, added, or ''."""
+def _matrix(history: SiteHistory, cards: list[ChangeCard]) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+    """Each section's path, depth and state in each version: present (in the first), same, changed, renamed,
+    added, or '' (absent)."""
     if not history.versions:
         return ()
     order: list[str] = []
@@ -151,7 +152,7 @@ def _matrix(history: SiteHistory, cards: list[ChangeCard]) -> tuple[tuple[str, t
             states[change.title][v.version] = "same" if change.status == "unchanged" else change.status
             previous = change.title
     numbers = [v.version for v in history.versions]
-    return tuple((title, tuple(states[title].get(n, "") for n in numbers)) for title in order)
+    return tuple((title, title.count(" > "), tuple(states[title].get(n, "") for n in numbers)) for title in order)
 
 
 def blocks(text: str) -> list[tuple[str, object]]:
