@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: setup test lint demo clean
+.PHONY: setup browser test lint demo clean
 
 setup: .venv/.synced .venv-pywb/.installed
 
@@ -30,11 +30,26 @@ $(UV):
 	$(UV) pip install --quiet --python .venv-pywb/bin/python --require-hashes -r demo/pywb-requirements.txt
 	@touch $@
 
+# The browser test drives Debian's chromium through Playwright (never a browser Playwright downloads) and needs a
+# font with Japanese glyphs. As root they are installed with apt-get; otherwise the browser test is skipped.
+CHROMIUM := /usr/bin/chromium
+BROWSER_PACKAGES := chromium fonts-ipafont-gothic
+
+browser:
+	@if [ -x $(CHROMIUM) ] && fc-list :lang=ja 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $(BROWSER_PACKAGES) for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$(BROWSER_PACKAGES) >/dev/null; \
+	else \
+		echo "note: $(CHROMIUM) or a Japanese font is missing and needs root to install; browser tests will skip"; \
+	fi
+
 lint: .venv/.synced
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
-test: setup lint
+test: setup browser lint
 	.venv/bin/pytest
 
 demo: setup
