@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from palimpsest.cli import app, settings
 from palimpsest.errors import BadInput, UnknownVersion
-from palimpsest.history import SiteHistory, snapshot_url, span
 from palimpsest.output import console, plural, render_table, say
 from palimpsest.timestamps import parse_timestamp
+
+if TYPE_CHECKING:
+    from palimpsest.history import SiteHistory
 
 FORMATS = ("table", "csv", "json")
 HISTORY_FORMATS = ("table", "log", "csv", "json")
@@ -79,6 +81,8 @@ def print_history(history: SiteHistory, fmt: str = "table", *, replay_prefix: st
         title = None if fmt != "table" else f"{history.site}: policy history"
         render_table(HISTORY_COLUMNS, history_rows(history), title=title, fmt=fmt)
         return
+    from palimpsest.history import span  # noqa: PLC0415
+
     returns = history.returns()
     urls = {v.policy_url for v in history.versions}
     rows = []
@@ -177,6 +181,8 @@ def show(
 
 
 def _provenance(history: SiteHistory, number: int, moment, replay_prefix: str) -> list[str]:
+    from palimpsest.history import snapshot_url  # noqa: PLC0415
+
     v = history.version(number)
     assert v is not None  # noqa: S101 - the caller picked it from this history
     lines = [

@@ -1,5 +1,7 @@
 """A site's history as the CLI and the report show it, read from the public views only.
 
+It imports the warehouse (and so DuckDB): command modules import it inside their commands.
+
 The records keep the views' column names. ``SiteHistory`` answers the questions people ask of a history: which
 capture is the evidence for a version, which versions returned to an earlier text, how precisely a change is
 pinned down.
@@ -9,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+
+from warehouse.records import Version as StoredVersion
 
 #: Outcomes of captures whose text belongs to a version.
 TEXT_OUTCOMES = frozenset({"version", "same-text", "imported"})
@@ -29,21 +33,10 @@ _CHANGES = (
 
 
 @dataclass(frozen=True)
-class Version:
-    """A row of the ``versions`` view."""
+class Version(StoredVersion):
+    """A row of the ``versions`` view, with the date the policy states for itself when the extractor found one."""
 
-    site: str
-    version: int
-    policy_url: str
-    first_seen: datetime
-    last_seen: datetime
-    captures: int
-    language: str | None
-    words: int
-    text: str
-    text_sha256: str
-    extractor: str | None
-    stated_date: date | None
+    stated_date: date | None = None
 
 
 @dataclass(frozen=True)
