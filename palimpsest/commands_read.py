@@ -229,6 +229,8 @@ def diff(
     if context < 0:
         raise BadInput("--context must be 0 or more")
     found = read_history(settings().db, site)
+    if a is None and len(found.versions) < 2:
+        raise BadInput(f"{found.site} has {plural(len(found.versions), 'version')}: nothing to compare yet")
     if a is not None and b is not None:
         old_number, new_number = a, b
     elif a is not None:  # one number: that version against the one before it

@@ -14,7 +14,9 @@ from rich.console import Console
 from palimpsest import output
 from palimpsest.cli import main
 from tests.history import NEW_URL, TEXT_B, build_history
+from tests.report_sites import build_markup
 from warehouse import connect
+from warehouse.versions import rebuild_versions
 
 ARCHIVE = "http://archive.test/web/"
 
@@ -171,6 +173,17 @@ def test_diff_of_a_revert_says_the_texts_are_equal(db: Path, capsys: pytest.Capt
 def test_diff_of_a_missing_version_is_bad_input(db: Path, capsys: pytest.CaptureFixture) -> None:
     code, _, err = run(capsys, "--db", str(db), "diff", "shop.example", "2", "7")
     assert code == 2 and "shop.example has 3 version(s); cannot diff 2 and 7" in err
+
+
+def test_diff_needs_two_versions(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    db = tmp_path / "one.duckdb"
+    con = connect(db)
+    build_markup(con)
+    con.execute("DELETE FROM capture WHERE digest = 'M2'")
+    rebuild_versions(con, "markup.example")
+    con.close()
+    code, _, err = run(capsys, "--db", str(db), "diff", "markup.example")
+    assert code == 2 and err == "error: markup.example has 1 version: nothing to compare yet\n"
 
 
 def test_diff_is_coloured_on_a_terminal(
