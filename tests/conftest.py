@@ -20,7 +20,9 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.pop("PREFECT_API_URL", None)
-for _name in [n for n in os.environ if n.startswith("PALIMPSEST_") and n != "PALIMPSEST_SHARED"]:
+for _name in [
+    n for n in os.environ if n.startswith("PALIMPSEST_") and n not in {"PALIMPSEST_SHARED", "PALIMPSEST_PYWB_VENV"}
+]:
     del os.environ[_name]
 
 
