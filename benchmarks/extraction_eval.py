@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractors.normalise import CJK_RANGES
+from extractors.normalise import CJK_RANGES, normalise
 
 PAGES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pages"
 _TOKEN = re.compile(rf"[{CJK_RANGES}]|[^\W_]+")
@@ -43,7 +43,7 @@ def corpus(quality: str | None = "ok") -> list[dict]:
 
 
 def words(text: str) -> list[str]:
-    return _TOKEN.findall(text.casefold())
+    return _TOKEN.findall(normalise(text).casefold())
 
 
 def token_f1(extracted: str, expected: str) -> tuple[float, float, float]:

@@ -94,6 +94,12 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     declared = _from_declarations(body, content_type)
     if declared is not None:
         return declared
+    if b"\x1b$" in body[:200_000] and body.isascii():
+        # ISO-2022-JP is 7-bit: it passes for ASCII, and only its escape sequences give it away.
+        try:
+            return _finish(body.decode("iso2022_jp_ext"), "iso2022_jp_ext", "detected")
+        except UnicodeDecodeError:
+            pass
     if _is_utf8_with_non_ascii(body) or body.isascii():
         return _finish(body.decode("utf-8"), "utf-8", "detected")
     best = from_bytes(body[:200_000]).best()

@@ -1,97 +1,125 @@
-"""Main text of an HTML page: our layout-table repair, then trafilatura, tuned for privacy policies.
+"""Main text of an HTML page: our page repair (``extractors.dom``), then trafilatura, then a check against the
+visible text with our own DOM reader as the fallback.
 
-trafilatura settings were chosen by measurement on policy pages: ``favor_recall`` keeps lists and the ~30% of
-text that precision mode drops on pages without ``<main>``/``<article>``; tables are kept because policies hold
-their data categories in them; Markdown output keeps headings and list items as structure.
+trafilatura settings were chosen by measurement on the golden corpus (``benchmarks/extraction_eval.py``, 2026-11):
 
-Before trafilatura sees a page, **layout tables** (tables whose cells hold headings, paragraphs or lists, as
-1990s–2000s sites were built) are replaced by their content cells. trafilatura otherwise reads the whole page
-grid as one data table, navigation column and footer included, and a redesign then looks like a new policy.
-The content cells are the one with the most text and any other holding at least half as much; the rest
-(navigation, banners, footers) are dropped.
+* ``favor_recall`` keeps lists and the ~30% of text that precision mode drops on pages without ``<main>``;
+* ``include_tables`` keeps the tables of data categories that policies hold;
+* ``include_formatting`` is what makes trafilatura print headings as ``#`` lines (without it no heading is marked
+  on any layout); the bold and italic marks it adds are ignored by normalisation;
+* ``deduplicate`` is off: a policy may legitimately repeat a sentence.
+
+When trafilatura returns nothing, or fewer than half the words of the page's visible non-link text, the main block
+is rendered by our own reader and the extractor is recorded as ``palimpsest-dom-1``.
 """
 
 from __future__ import annotations
 
-import lxml.html
+import re
+
 import trafilatura
-from lxml import etree
 
-EXTRACTOR = f"palimpsest-html-1/trafilatura-{trafilatura.__version__}"
+from extractors import dom, fallback
+from extractors.normalise import tokens
 
-_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "blockquote", "table", "pre"}
-_CONTENT_SHARE = 0.5
-
-
-def parse(html: str) -> lxml.html.HtmlElement | None:
-    try:
-        return lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return None
+EXTRACTOR = f"palimpsest-html-2/trafilatura-{trafilatura.__version__}"
+FALLBACK = f"palimpsest-html-2/{fallback.EXTRACTOR}"
+#: trafilatura must find at least this share of the visible non-link words, or the fallback is used.
+_FOUND_SHARE = 0.5
+_HEADING_LINE = re.compile(r"^#{1,6}\s")
 
 
-def unwrap_layout_tables(root: lxml.html.HtmlElement) -> int:
-    """Replace each layout table by its content cells, outermost first. Returns how many were replaced."""
-    replaced = 0
-    for table in list(root.iter("table")):
-        if table.getroottree().getroot() is not root or not _is_layout(table):
-            continue
-        cells = [cell for cell in table.iter("td", "th") if _nearest_table(cell) is table]
-        if not cells:
-            continue
-        sizes = [len(cell.text_content().strip()) for cell in cells]
-        floor = max(sizes) * _CONTENT_SHARE
-        keep = [cell for cell, size in zip(cells, sizes, strict=True) if size >= floor and size > 0]
-        parent = table.getparent()
-        if parent is None:
-            continue
-        position = parent.index(table)
-        tail = table.tail
-        parent.remove(table)
-        for offset, cell in enumerate(keep):
-            cell.tag = "div"
-            for attribute in list(cell.attrib):
-                del cell.attrib[attribute]
-            cell.tail = None
-            parent.insert(position + offset, cell)
-        if keep:
-            keep[-1].tail = tail
-        replaced += 1
-    return replaced
-
-
-def _is_layout(table: lxml.html.HtmlElement) -> bool:
-    return any(
-        element.tag in _BLOCKS and _nearest_table(element) is table
-        for element in table.iterdescendants()
-        if isinstance(element.tag, str)
-    )
-
-
-def _nearest_table(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    parent = element.getparent()
-    while parent is not None and parent.tag != "table":
-        parent = parent.getparent()
-    return parent
-
-
-def main_text(html: str, url: str | None = None) -> str:
-    """The page's main text as Markdown, or an empty string when nothing is found."""
-    root = parse(html)
+def main_text(html: str, url: str | None = None) -> tuple[str, str]:
+    """The page's main text as Markdown and the extractor that produced it; ``("", EXTRACTOR)`` when empty."""
+    root = dom.parse(html)
     if root is None:
-        return ""
-    unwrap_layout_tables(root)
+        return "", EXTRACTOR
+    pre = _preformatted(root)
+    if pre is not None:
+        from extractors.plaintext import plain_text  # noqa: PLC0415 - only printer-friendly pages need it
+
+        return plain_text(pre), f"palimpsest-html-2/pre/{fallback.EXTRACTOR}"
+    dom.prepare(root)
+    visible = fallback.visible_words(root)
+    block = fallback.main_block(root)
+    reference = fallback.markdown(block) if block is not None else ""
     result = trafilatura.extract(
         root,
         url=url,
         output_format="markdown",
         favor_recall=True,
         include_tables=True,
+        include_formatting=True,
         include_comments=False,
         include_links=False,
         include_images=False,
-        include_formatting=False,
         deduplicate=False,
         with_metadata=False,
     )
-    return (result or "").strip()
+    text = _tidy(result or "")
+    if len(tokens(text)) < _FOUND_SHARE * visible and len(tokens(reference)) > len(tokens(text)):
+        return reference, FALLBACK
+    return _with_title(mark_headings(text, reference), dom.document_title(root)), EXTRACTOR
+
+
+def mark_headings(text: str, reference: str) -> str:
+    """Headings as our DOM reader saw them: plain lines that are headings get their ``#``, and headings that
+    trafilatura dropped are put back before the block that follows them in the page."""
+    blocks = [block.strip() for block in reference.split("\n\n") if block.strip()]
+    levels: dict[str, int] = {}
+    anchors: list[tuple[str, str]] = []  # (heading line, the start of the block after it)
+    for index, block in enumerate(blocks):
+        if _HEADING_LINE.match(block) and "\n" not in block:
+            marks, _, title = block.partition(" ")
+            levels.setdefault(title.strip(), len(marks))
+            following = next((b for b in blocks[index + 1 :] if not _HEADING_LINE.match(b)), "")
+            anchors.append((block, _key(following)))
+    if not levels:
+        return text
+    lines = text.split("\n")
+    present = set()
+    for number, line in enumerate(lines):
+        bare = line.strip().strip("*").strip()
+        if _HEADING_LINE.match(line):
+            present.add(line.partition(" ")[2].strip().strip("*").strip())
+        elif bare in levels:
+            lines[number] = f"{'#' * levels[bare]} {bare}"
+            present.add(bare)
+    for heading, anchor in anchors:
+        title = heading.partition(" ")[2].strip()
+        if title in present or not anchor:
+            continue
+        for number, line in enumerate(lines):
+            if _key(line) == anchor:
+                lines[number:number] = [heading, ""]
+                present.add(title)
+                break
+    return "\n".join(lines)
+
+
+def _with_title(text: str, title: str | None) -> str:
+    """Put the page's own title (its one ``<h1>``) first when trafilatura left it out as metadata."""
+    if not title or not text or title in {line.lstrip("#").strip() for line in text.splitlines()[:3]}:
+        return text
+    return f"# {title}\n\n{text}"
+
+
+def _key(block: str) -> str:
+    """The first words of a block, without markup, to find it again in another rendering."""
+    first = block.strip().split("\n", 1)[0]
+    return " ".join(tokens(first)[:8])
+
+
+def _tidy(text: str) -> str:
+    return text.strip()
+
+
+def _preformatted(root) -> str | None:
+    """The text of a ``<pre>`` that holds nearly all of the page's visible text (a printer-friendly page)."""
+    pres = list(root.iter("pre"))
+    if len(pres) != 1:
+        return None
+    text = pres[0].text_content()
+    body = root.find("body")
+    total = len(body.text_content().split()) if body is not None else 0
+    return text if total and len(text.split()) >= 0.85 * total else None

@@ -31,11 +31,17 @@ _SPACE = re.compile(r"\s+")
 _WORD = re.compile(rf"[{CJK_RANGES}]|[^\s{CJK_RANGES}]+")
 
 
+#: Characters that Shift_JIS (CP932) and Unicode's JIS mapping decode differently, so the same Japanese page read
+#: as Shift_JIS and as UTF-8 would otherwise differ: WAVE DASH vs FULLWIDTH TILDE, and their kin. NFKC then folds
+#: the fullwidth forms to ASCII.
+_JIS_VARIANTS = str.maketrans({"\u301c": "~", "\u2225": "\u2016", "\u2212": "-", "\uff0d": "-"})
+
+
 def normalise(text: str) -> str:
     """The normalised form whose SHA-256 is a version's ``text_sha256``."""
     # Join CJK line breaks before NFKC too: NFKC turns fullwidth punctuation such as "）" into ASCII, after which
     # a break beside it no longer looks like one between two CJK characters.
-    out = unicodedata.normalize("NFKC", _CJK_GAP.sub("", text))
+    out = unicodedata.normalize("NFKC", _CJK_GAP.sub("", text).translate(_JIS_VARIANTS))
     out = _LINK.sub(r"\1", out)
     out = _TABLE_RULE.sub(" ", out)
     out = _RULE.sub(" ", out)

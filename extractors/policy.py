@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from extractors.charset import decode_html
-from extractors.html import EXTRACTOR, main_text
+from extractors.html import main_text
 from extractors.language import detect_language
 from extractors.normalise import normalise
+from extractors.pdf import EXTRACTOR as PDF
+from extractors.pdf import pdf_text
+from extractors.plaintext import EXTRACTOR as PLAIN
+from extractors.plaintext import plain_text
 from extractors.records import Extracted
 from palimpsest.errors import EmptyText, UnsupportedMedia
 
 _TEXT_TYPES = ("text/plain",)
+_PDF_TYPES = ("application/pdf", "application/x-pdf")
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 _BINARY_TYPES = ("image/", "audio/", "video/", "font/", "application/zip", "application/octet-stream")
 
@@ -24,20 +29,25 @@ def extract_policy(body: bytes, url: str, headers: Mapping[str, str] | None = No
     """
     content_type = _header(headers, "Content-Type") or ""
     media = content_type.split(";", 1)[0].strip().lower()
-    if media.startswith(_BINARY_TYPES) or _looks_binary(body):
+    is_pdf = media in _PDF_TYPES or body[:1024].lstrip().startswith(b"%PDF-")
+    if not is_pdf and (media.startswith(_BINARY_TYPES) or _looks_binary(body)):
         raise UnsupportedMedia(f"{url}: {media or 'binary'} body is not a document", url=url)
-    decoded = decode_html(body, content_type)
-    if media in _TEXT_TYPES:
-        text, extractor = decoded.text.strip(), "plain-text"
+    if is_pdf:
+        text, extractor, encoding = pdf_text(body, url), PDF, None
     else:
-        text, extractor = main_text(decoded.text, url), EXTRACTOR
+        decoded = decode_html(body, content_type)
+        encoding = decoded.encoding
+        if media in _TEXT_TYPES:
+            text, extractor = plain_text(decoded.text), PLAIN
+        else:
+            text, extractor = main_text(decoded.text, url)
     if not normalise(text):
         raise EmptyText(f"{url}: no text found in {len(body)} bytes", url=url)
     return Extracted(
         text=text,
         language=detect_language(text),
         extractor=extractor,
-        encoding=decoded.encoding,
+        encoding=encoding,
     )
 
 

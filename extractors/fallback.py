@@ -1,0 +1,117 @@
+"""Our own DOM reader: the page's visible text, and a Markdown rendering of its main block.
+
+It serves two purposes. Its word count of the visible, non-link text tells whether trafilatura found the policy
+at all (link text is left out because navigation, footers and sidebars are mostly links). And when trafilatura
+returns nothing or far less than that, the smallest element holding most of the visible text is rendered as
+Markdown instead: headings as ``#``, list items as ``-``, table rows as ``|`` lines, ``<br>`` as line breaks.
+"""
+
+from __future__ import annotations
+
+import lxml.html
+
+EXTRACTOR = "palimpsest-dom-1"
+SKIP = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "button",
+    "select",
+    "option",
+    "textarea",
+    "iframe",
+    "svg",
+    "head",
+    "title",
+}
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_BLOCKS = {"p", "div", "section", "article", "main", "ul", "ol", "dl", "dt", "dd", "table", "tr", "blockquote", "pre"}
+_MAIN_SHARE = 0.8
+
+
+def visible_words(root: lxml.html.HtmlElement) -> int:
+    """Words of visible text outside links, navigation, headers, footers, sidebars, forms and scripts."""
+    body = root.find("body")
+    return _weights(body)[0] if body is not None else 0
+
+
+def _weights(element: lxml.html.HtmlElement, table: dict | None = None) -> tuple[int, dict]:
+    """Non-link visible words under each element, bottom-up, in one walk."""
+    table = {} if table is None else table
+    if not isinstance(element.tag, str) or element.tag in SKIP:
+        return 0, table
+    count = len((element.text or "").split()) if element.tag != "a" else 0
+    for child in element:
+        inner, _ = _weights(child, table)
+        count += inner
+        if element.tag != "a":
+            count += len((child.tail or "").split())
+    if element.tag == "a":
+        count = 0
+    table[element] = count
+    return count, table
+
+
+def main_block(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The smallest element holding most of the page's visible, non-link text."""
+    body = root.find("body")
+    if body is None:
+        return None
+    total, weights = _weights(body)
+    if not total:
+        return None
+    best = body
+    while True:
+        heavy = [child for child in best if weights.get(child, 0) >= _MAIN_SHARE * total]
+        if not heavy:
+            return best
+        best = heavy[0]
+
+
+def markdown(element: lxml.html.HtmlElement) -> str:
+    """Render an element's visible text as Markdown."""
+    out: list[str] = []
+    _render(element, out)
+    text = "".join(out)
+    lines = [" ".join(line.split()) if not line.startswith("|") else line.strip() for line in text.split("\n")]
+    blocks, current = [], []
+    for line in lines:
+        if line:
+            current.append(line)
+        elif current:
+            blocks.append("\n".join(current))
+            current = []
+    if current:
+        blocks.append("\n".join(current))
+    return "\n\n".join(blocks).strip()
+
+
+def _render(element: lxml.html.HtmlElement, out: list[str]) -> None:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag in SKIP or not tag:
+        return
+    if tag in _HEADINGS:
+        out.append(f"\n\n{'#' * _HEADINGS[tag]} {' '.join(element.text_content().split())}\n\n")
+        return
+    if tag == "li":
+        out.append("\n- ")
+    elif tag == "tr":
+        cells = [" ".join(c.text_content().split()) for c in element if c.tag in {"td", "th"}]
+        out.append("\n| " + " | ".join(cells) + " |\n")
+        return
+    elif tag == "br":
+        out.append("\n")
+    elif tag in _BLOCKS:
+        out.append("\n\n")
+    out.append(element.text or "")
+    for child in element:
+        _render(child, out)
+        out.append(child.tail or "")
+    if tag in _BLOCKS or tag == "li":
+        out.append("\n\n" if tag != "li" else "\n")
