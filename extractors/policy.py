@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from html import unescape
 
 from extractors.charset import decode_html
 from extractors.html import main_text
@@ -12,10 +14,13 @@ from extractors.pdf import EXTRACTOR as PDF
 from extractors.pdf import pdf_text
 from extractors.plaintext import EXTRACTOR as PLAIN
 from extractors.plaintext import plain_text
+from extractors.quality import classify
 from extractors.records import Extracted
+from extractors.stated_date import stated_date
 from palimpsest.errors import EmptyText, UnsupportedMedia
 
 _TEXT_TYPES = ("text/plain",)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _PDF_TYPES = ("application/pdf", "application/x-pdf")
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 _BINARY_TYPES = ("image/", "audio/", "video/", "font/", "application/zip", "application/octet-stream")
@@ -33,22 +38,33 @@ def extract_policy(body: bytes, url: str, headers: Mapping[str, str] | None = No
     if not is_pdf and (media.startswith(_BINARY_TYPES) or _looks_binary(body)):
         raise UnsupportedMedia(f"{url}: {media or 'binary'} body is not a document", url=url)
     if is_pdf:
-        text, extractor, encoding = pdf_text(body, url), PDF, None
+        text, extractor, encoding, markup = pdf_text(body, url), PDF, None, None
     else:
         decoded = decode_html(body, content_type)
-        encoding = decoded.encoding
+        encoding, markup = decoded.encoding, None
         if media in _TEXT_TYPES:
             text, extractor = plain_text(decoded.text), PLAIN
         else:
             text, extractor = main_text(decoded.text, url)
+            markup = decoded.text
     if not normalise(text):
         raise EmptyText(f"{url}: no text found in {len(body)} bytes", url=url)
+    language = detect_language(text)
+    title = _title(markup)
     return Extracted(
         text=text,
-        language=detect_language(text),
+        language=language,
         extractor=extractor,
         encoding=encoding,
+        title=title,
+        quality=classify(text, title=title, html=markup, url=url),
+        stated_date=stated_date(text, language),
     )
+
+
+def _title(markup: str | None) -> str | None:
+    match = _TITLE.search(markup[:20_000]) if markup else None
+    return " ".join(unescape(match.group(1)).split()) or None if match else None
 
 
 def _header(headers: Mapping[str, str] | None, name: str) -> str | None:

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 
 from extractors.normalise import count_words, normalise, text_sha256
+from extractors.sections import Section, split_sections
 
 
 @dataclass(frozen=True)
 class Extracted:
-    """The policy text of one capture (Markdown-ish), with how it was obtained."""
+    """The policy text of one capture (Markdown-ish), with how it was obtained and what it says of itself.
+
+    ``quality`` is the capture's class (``ok`` or why the page is not the policy, see ``extractors.quality``);
+    ``stated_date`` is the date the text gives for itself ("Last updated …"), if any.
+    """
 
     text: str
     language: str | None
     extractor: str
     encoding: str | None = None
     title: str | None = None
+    quality: str = "ok"
+    stated_date: date | None = None
 
     @cached_property
     def normalised(self) -> str:
@@ -29,3 +37,7 @@ class Extracted:
     @property
     def words(self) -> int:
         return count_words(self.text)
+
+    @cached_property
+    def sections(self) -> tuple[Section, ...]:
+        return tuple(split_sections(self.text))

@@ -3,6 +3,11 @@
 "When did a clause about X first appear" and "which sections changed" are questions about sections, so each
 version's text is stored both whole and split. A section's path is its chain of headings (``Your rights >
 Access``); text before the first heading belongs to a section with an empty path.
+
+Paths must not depend on the layout. When the text opens with a heading, that heading is the document's
+**title**: it heads the first section but is left out of every other path, and the remaining heading levels are
+ranked among themselves. So a page that marks its title ``#`` and its sections ``##`` and one that marks all of
+them ``##`` give the same paths.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 from extractors.normalise import normalise
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_EMPHASIS = re.compile(r"^[*_]+|[*_]+$")
 
 
 @dataclass(frozen=True)
@@ -21,7 +27,7 @@ class Section:
     ord: int
     path: str
     heading: str | None
-    level: int
+    level: int  # depth below the title: 0 for the title's own section and text before any heading
     body: str
 
     @property
@@ -32,25 +38,44 @@ class Section:
 
 def split_sections(text: str) -> list[Section]:
     """Split Markdown text on ``#`` headings, in order. Never returns an empty list for non-empty text."""
+    lines = text.splitlines()
+    marks = [_heading(line) for line in lines]
+    first = next((index for index, line in enumerate(lines) if line.strip()), None)
+    title_at = first if first is not None and marks[first] else None
+    ranks = {
+        level: rank for rank, level in enumerate(sorted({m[0] for i, m in enumerate(marks) if m and i != title_at}), 1)
+    }
     sections: list[Section] = []
     trail: list[tuple[int, str]] = []
     heading: str | None = None
     level = 0
-    lines: list[str] = []
+    path = ""
+    body: list[str] = []
 
     def close() -> None:
-        body = "\n".join(lines).strip()
-        if heading is not None or body:
-            path = " > ".join(title for _, title in trail)
-            sections.append(Section(len(sections), path, heading, level, body))
+        content = "\n".join(body).strip()
+        if heading is not None or content:
+            sections.append(Section(len(sections), path, heading, level, content))
 
-    for line in text.splitlines():
-        match = _HEADING.match(line)
-        if not match:
-            lines.append(line)
+    for index, line in enumerate(lines):
+        mark = marks[index]
+        if not mark:
+            body.append(line)
             continue
         close()
-        level, heading, lines = len(match.group(1)), match.group(2).strip(), []
-        trail = [(lvl, title) for lvl, title in trail if lvl < level] + [(level, heading)]
+        body = []
+        if index == title_at:
+            heading, level, path = mark[1], 0, mark[1]
+            continue
+        rank = ranks[mark[0]]
+        trail = [(lvl, title) for lvl, title in trail if lvl < rank] + [(rank, mark[1])]
+        heading, level, path = mark[1], len(trail), " > ".join(title for _, title in trail)
     close()
     return sections
+
+
+def _heading(line: str) -> tuple[int, str] | None:
+    match = _HEADING.match(line)
+    if not match:
+        return None
+    return len(match.group(1)), _EMPHASIS.sub("", match.group(2)).strip()

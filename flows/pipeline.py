@@ -12,15 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from extractors import extract_policy
+from extractors import Extracted, extract_policy
 from extractors.html import EXTRACTOR
+from extractors.quality import OK
 from fetchers import ArchiveClient, Capture, Fetched, SearchResult, WarcRef, WarcStore, fetch_capture
 from fetchers.search import search_captures
 from fetchers.warcstore import WarcStoreError
 from palimpsest.errors import ExtractionError, PalimpsestError, TerminalArchiveError, TransientArchiveError
 from palimpsest.settings import Settings
 from warehouse import store, warehouse
-from warehouse.records import CaptureRow, ExtractionRow, PayloadRow, TextRow
+from warehouse.records import CaptureRow, ExtractionRow, PayloadRow, SectionRow, TextRow
 from warehouse.versions import rebuild_versions
 
 log = logging.getLogger(__name__)
@@ -195,15 +196,31 @@ def extract_texts(outcomes: list[FetchOutcome]) -> list[ExtractOutcome]:
             row = ExtractionRow(capture.digest, None, "error", f"error:extraction: {err}")
             results.append(ExtractOutcome(capture, extraction=row))
             continue
-        text = TextRow(
-            text_sha256=extracted.text_sha256,
-            text=extracted.text,
-            words=extracted.words,
-            language=extracted.language,
-            extractor=extracted.extractor,
+        results.append(
+            ExtractOutcome(
+                capture, text_row(extracted), ExtractionRow(capture.digest, extracted.text_sha256, extracted.quality)
+            )
         )
-        results.append(ExtractOutcome(capture, text, ExtractionRow(capture.digest, extracted.text_sha256, "ok")))
     return results
+
+
+def text_row(extracted: Extracted) -> TextRow:
+    """The warehouse row of an extracted text: words, language, stated date, and sections when it is a policy."""
+    sha = extracted.text_sha256
+    sections = (
+        tuple(SectionRow(sha, s.ord, s.path, s.heading, s.body, s.section_sha256) for s in extracted.sections)
+        if extracted.quality == OK
+        else ()
+    )
+    return TextRow(
+        text_sha256=sha,
+        text=extracted.text,
+        words=extracted.words,
+        language=extracted.language,
+        extractor=extracted.extractor,
+        stated_date=extracted.stated_date,
+        sections=sections,
+    )
 
 
 # --- 5. store -------------------------------------------------------------------------------------------------
@@ -243,6 +260,7 @@ def store_results(
         con.execute("BEGIN TRANSACTION")
         store.save_payloads(con, payloads)
         store.save_texts(con, texts)
+        store.save_sections(con, [section for text in texts for section in text.sections])
         store.save_extractions(con, plan.run_id, extractions)
         summary.rows = store.save_captures(con, rows)
         con.execute("COMMIT")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -62,13 +62,26 @@ class ExtractionRow:
 
 
 @dataclass(frozen=True)
+class SectionRow:
+    """One section of a text, split on its headings (``extractors.sections``)."""
+
+    text_sha256: str
+    ord: int
+    path: str
+    heading: str | None
+    body: str
+    section_sha256: str
+
+
+@dataclass(frozen=True)
 class TextRow:
     text_sha256: str
     text: str
     words: int
     language: str | None
     extractor: str | None
-    stated_date: object = None
+    stated_date: date | None = None
+    sections: tuple[SectionRow, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from warehouse.records import CaptureRow, ExtractionRow, PayloadRow, TextRow
+from warehouse.records import CaptureRow, ExtractionRow, PayloadRow, SectionRow, TextRow
 
 #: Outcomes worth fetching again on a rerun: the archive or the network failed, not the page.
 RETRYABLE = (
@@ -116,6 +116,19 @@ def save_texts(con: duckdb.DuckDBPyConnection, rows: Iterable[TextRow]) -> None:
         con.executemany(
             """
             INSERT INTO policy_text (text_sha256, text, words, language, extractor, stated_date)
+            VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """,
+            data,
+        )
+
+
+def save_sections(con: duckdb.DuckDBPyConnection, rows: Iterable[SectionRow]) -> None:
+    """Store sections; a text's sections are stored once, like the text itself."""
+    data = [(r.text_sha256, r.ord, r.path, r.heading, r.body, r.section_sha256) for r in rows]
+    if data:
+        con.executemany(
+            """
+            INSERT INTO section (text_sha256, ord, path, heading, body, section_sha256)
             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """,
             data,

@@ -12,7 +12,9 @@ from __future__ import annotations
 import duckdb
 
 from extractors.diff import word_delta
-from extractors.normalise import tokens
+from extractors.similarity import is_minor
+
+__all__ = ["is_minor", "rebuild_versions"]
 
 _REBUILD = """
 INSERT INTO version (site, version, text_sha256, policy_url, first_seen, last_seen, captures)
@@ -74,16 +76,10 @@ def _fill_text_changes(con: duckdb.DuckDBPyConnection, site: str) -> None:
     rows = []
     for old_sha, new_sha, old, new in pairs:
         added, removed = word_delta(old, new)
-        rows.append((old_sha, new_sha, added, removed, is_minor(added, removed, old)))
+        rows.append((old_sha, new_sha, added, removed, is_minor(old, new)))
     if rows:
         con.executemany(
             "INSERT INTO text_change (from_sha256, to_sha256, words_added, words_removed, minor)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             rows,
         )
-
-
-def is_minor(added: int, removed: int, old: str) -> bool:
-    """A change of a handful of words (a date line, a typo) in a long text."""
-    size = max(len(tokens(old)), 1)
-    return added + removed <= max(4, size // 200)

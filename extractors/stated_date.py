@@ -1,0 +1,104 @@
+"""The date a policy states for itself: "Last updated", "Effective", "Stand", "Mise à jour", "最終更新日", "改定日"…
+
+Compared with the interval in which the archive saw the text change, it gives the **disclosure lag**: a text
+changed silently under an old date, or backdated, or published ahead of its effective date.
+
+Only a date introduced by one of the labels below counts; dates elsewhere in a policy (laws, founding years) are
+ignored. When several labelled dates appear ("Effective …, last updated …"), the latest wins. Numeric dates are
+read month-first in English and day-first elsewhere; Japanese era years (平成, 令和) are converted.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_LABEL = re.compile(
+    r"(?:last\s+(?:updated|modified|revised|reviewed|changed)|updated|revised|effective(?:\s+date)?|"
+    r"in\s+effect\s+(?:from|since|as\s+of)|valid\s+(?:from|as\s+of)|date\s+of\s+(?:last\s+)?(?:revision|update)|"
+    r"stand|zuletzt\s+(?:aktualisiert|geändert)|letzte\s+(?:aktualisierung|änderung)|gültig\s+ab|"
+    r"(?:dernière\s+)?mise\s+à\s+jour|en\s+vigueur(?:\s+(?:le|depuis|à\s+compter\s+du))?|"
+    r"última\s+(?:actualización|modificación|revisión)|fecha\s+de\s+(?:actualización|entrada\s+en\s+vigor)|"
+    r"vigente\s+desde|actualizad[ao]|"
+    r"最終更新日?|最終改定日?|改定日|改訂日|更新日|制定日|施行日|"
+    r"更新日期|生效日期|最后更新|最後修訂日期|修訂日期|最後更新|"
+    r"시행\s*일자|시행일|최종\s*수정일|개정일)",
+    re.IGNORECASE,
+)
+_WINDOW = 80
+_MONTHS = {
+    **dict.fromkeys(["january", "jan", "januar", "jänner", "janvier", "enero"], 1),
+    **dict.fromkeys(["february", "feb", "februar", "février", "fevrier", "febrero"], 2),
+    **dict.fromkeys(["march", "mar", "märz", "maerz", "mars", "marzo"], 3),
+    **dict.fromkeys(["april", "apr", "avril", "abril"], 4),
+    **dict.fromkeys(["may", "mai", "mayo"], 5),
+    **dict.fromkeys(["june", "jun", "juni", "juin", "junio"], 6),
+    **dict.fromkeys(["july", "jul", "juli", "juillet", "julio"], 7),
+    **dict.fromkeys(["august", "aug", "août", "aout", "agosto"], 8),
+    **dict.fromkeys(["september", "sep", "sept", "septembre", "septiembre", "setiembre"], 9),
+    **dict.fromkeys(["october", "oct", "oktober", "octobre", "octubre"], 10),
+    **dict.fromkeys(["november", "nov", "novembre", "noviembre"], 11),
+    **dict.fromkeys(["december", "dec", "dezember", "décembre", "decembre", "diciembre"], 12),
+}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
+#: Every date form we read, as (kind, pattern); similarity.py masks them all.
+DATE_PATTERNS = (
+    ("ymd", re.compile(r"(\d{4})\s*[-/.年년]\s*(\d{1,2})\s*[-/.月월]\s*(\d{1,2})")),
+    ("era", re.compile(r"(明治|大正|昭和|平成|令和)\s*(\d{1,2}|元)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")),
+    ("mdy", re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})", re.IGNORECASE)),
+    (
+        "dmy",
+        re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th|er|º|\.)?\s+(?:de\s+)?({_MONTH})\.?,?\s+(?:de\s+)?(\d{{4}})", re.I),
+    ),
+    ("numeric", re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b")),
+    ("my", re.compile(rf"\b({_MONTH})\.?\s+(\d{{4}})\b", re.IGNORECASE)),
+)
+
+
+def stated_date(text: str, language: str | None = None) -> date | None:
+    """The latest date the text states for itself after a label such as "Last updated:", or None."""
+    found: list[date] = []
+    for label in _LABEL.finditer(text):
+        window = text[label.end() : label.end() + _WINDOW]
+        parsed = parse_date(window, language)
+        if parsed is not None:
+            found.append(parsed)
+    return max(found) if found else None
+
+
+def parse_date(text: str, language: str | None = None) -> date | None:
+    """The earliest-placed date in ``text``, in any of the supported forms; None when there is none."""
+    best: tuple[int, date] | None = None
+    for kind, pattern in DATE_PATTERNS:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        value = _build(kind, match.groups(), language)
+        if value is not None and (best is None or match.start() < best[0]):
+            best = (match.start(), value)
+    return best[1] if best else None
+
+
+def _build(kind: str, groups: tuple[str, ...], language: str | None) -> date | None:
+    if kind == "ymd":
+        year, month, day = (int(g) for g in groups)
+    elif kind == "era":
+        era, year_text, month_text, day_text = groups
+        year = _ERAS[era] + (1 if year_text == "元" else int(year_text))
+        month, day = int(month_text), int(day_text)
+    elif kind == "mdy":
+        month, day, year = _MONTHS[groups[0].lower()], int(groups[1]), int(groups[2])
+    elif kind == "dmy":
+        day, month, year = int(groups[0]), _MONTHS[groups[1].lower()], int(groups[2])
+    elif kind == "numeric":
+        first, second, year = (int(g) for g in groups)
+        month_first = (language or "en").startswith("en") and first <= 12
+        month, day = (first, second) if month_first else (second, first)
+    else:
+        month, day, year = _MONTHS[groups[0].lower()], 1, int(groups[1])
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        return None
+    return value if 1990 <= value.year <= 2100 else None
