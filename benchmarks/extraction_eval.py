@@ -3,7 +3,9 @@
     .venv/bin/python -m benchmarks.extraction_eval [--raw] [--verbose]
 
 Each page's extracted text is compared with the human-clean text in ``expected.json``: words are case-folded,
-punctuation is ignored, and each CJK character counts as a word. It prints one row per page and the summary line
+punctuation is ignored, and each CJK character counts as a word. Token F1 counts words as a bag; ``order`` F1
+counts only words matched in order, so text moved out of place (a heading after its section) counts too; ``exact``
+counts pages whose normalised text is identical to the expected one. It prints one row per page and the summary line
 (mean, min, pages below 0.8); ``--raw`` scores plain ``trafilatura.extract`` on the same pages for comparison.
 ``tests/test_golden.py`` fails when the mean or the minimum drops below ``floor.json``.
 """
@@ -11,6 +13,7 @@ punctuation is ignored, and each CJK character counts as a word. It prints one r
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import re
 import statistics
@@ -30,6 +33,8 @@ class Score:
     precision: float
     recall: float
     f1: float
+    order_f1: float  # the same, counting only words matched in order (a reordered text scores lower)
+    exact: bool  # the normalised texts are identical
 
 
 def corpus(quality: str | None = "ok") -> list[dict]:
@@ -65,6 +70,16 @@ def ours(page: dict) -> str:
         return ""
 
 
+def order_f1(extracted: str, expected: str) -> float:
+    """Token F1 over the longest in-order matching: text moved out of place counts as missing and extra."""
+    got, want = words(extracted), words(expected)
+    if not got or not want:
+        return 0.0
+    matcher = difflib.SequenceMatcher(None, got, want, autojunk=False)
+    common = sum(block.size for block in matcher.get_matching_blocks())
+    return 2 * common / (len(got) + len(want))
+
+
 def raw_trafilatura(page: dict) -> str:
     import trafilatura  # noqa: PLC0415
 
@@ -74,18 +89,24 @@ def raw_trafilatura(page: dict) -> str:
 def evaluate(extract=ours, pages: list[dict] | None = None) -> list[Score]:
     scores = []
     for page in pages if pages is not None else corpus():
-        precision, recall, f1 = token_f1(extract(page), page["text"])
-        scores.append(Score(page["id"], precision, recall, f1))
+        text = extract(page)
+        precision, recall, f1 = token_f1(text, page["text"])
+        exact = normalise(text).casefold() == normalise(page["text"]).casefold()
+        scores.append(Score(page["id"], precision, recall, f1, order_f1(text, page["text"]), exact))
     return scores
 
 
 def summary(scores: list[Score]) -> dict[str, float]:
     f1s = [s.f1 for s in scores]
+    ordered = [s.order_f1 for s in scores]
     return {
         "pages": len(f1s),
         "mean_f1": round(statistics.fmean(f1s), 4),
         "min_f1": round(min(f1s), 4),
         "below_0.8": sum(f < 0.8 for f in f1s),
+        "mean_order_f1": round(statistics.fmean(ordered), 4),
+        "min_order_f1": round(min(ordered), 4),
+        "exact": sum(s.exact for s in scores),
     }
 
 
@@ -97,10 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     mine = evaluate(ours)
     raw = evaluate(raw_trafilatura) if args.raw else None
     if args.verbose:
-        print(f"{'page':42} {'P':>6} {'R':>6} {'F1':>6}" + (f" {'raw F1':>7}" if raw else ""))
+        print(f"{'page':42} {'P':>6} {'R':>6} {'F1':>6} {'order':>6}" + (f" {'raw F1':>7}" if raw else ""))
         for index, score in enumerate(mine):
             extra = f" {raw[index].f1:7.3f}" if raw else ""
-            print(f"{score.id:42} {score.precision:6.3f} {score.recall:6.3f} {score.f1:6.3f}{extra}")
+            row = f"{score.precision:6.3f} {score.recall:6.3f} {score.f1:6.3f} {score.order_f1:6.3f}"
+            print(f"{score.id:42} {row}{extra}")
     print("palimpsest", json.dumps(summary(mine)))
     if raw:
         print("trafilatura.extract", json.dumps(summary(raw)))

@@ -59,7 +59,37 @@ def main_text(html: str, url: str | None = None) -> tuple[str, str]:
     text = _tidy(result or "")
     if len(tokens(text)) < _FOUND_SHARE * visible and len(tokens(reference)) > len(tokens(text)):
         return reference, FALLBACK
+    if block is not None:
+        text = drop_trailing_chrome(text, block)
     return _with_title(mark_headings(text, reference), dom.document_title(root)), EXTRACTOR
+
+
+def drop_trailing_chrome(text: str, block) -> str:
+    """Drop blocks of trafilatura's text that come from after the page's main block and are not in it.
+
+    The main block holds at least 80% of the visible non-link words; what follows it in the page (promotions,
+    sidebars, comment threads, disclaimers) is chrome that trafilatura's recall mode keeps. Text *before* the main
+    block is kept: titles and "last updated" lines often sit just above it.
+    """
+    inside = " ".join(tokens(block.text_content()))
+    after = " ".join(tokens(" ".join(_following_text(block))))
+    if not after:
+        return text
+    kept = []
+    for chunk in text.split("\n\n"):
+        key = _key(chunk)
+        if key and key not in inside and key in after:
+            continue
+        kept.append(chunk)
+    return "\n\n".join(kept)
+
+
+def _following_text(block):
+    """Text of everything after ``block`` in document order, outside it."""
+    for ancestor in [block, *block.iterancestors()]:
+        for sibling in ancestor.itersiblings():
+            if isinstance(sibling.tag, str):
+                yield sibling.text_content()
 
 
 def mark_headings(text: str, reference: str) -> str:
