@@ -41,9 +41,17 @@ _CHROME = re.compile(
 #: are often called "cookies" or "consent" (measured on the golden corpus, 2026-11).
 _CONSENT = re.compile(r"cookie|consent|gdpr", re.IGNORECASE)
 _BANNER = re.compile(r"banner|bar\b|notice|popup|modal|overlay|dialog|toast|wall|window|consent", re.IGNORECASE)
-_HEADING_CLASS = re.compile(r"(?:^|[\s_-])(?:h[1-6]|heading|headline|section-?title|title)(?:$|[\s_-])", re.I)
+#: Class names of headings without heading tags, including Word's "Save as HTML" styles (MsoTitle, MsoHeading2).
+_HEADING_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:h[1-6]|heading|headline|section-?title|title|Mso(?:Title|Heading\d))(?:$|[\s_-])", re.I
+)
 _MAX_HEADING_CHARS = 120
 _SAFE_SHARE = 0.4
+_FONT_SIZE = re.compile(r"font-size\s*:\s*([\d.]+)\s*(px|pt|em|rem)", re.IGNORECASE)
+_BOLD = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
+_HEADING_PIXELS = 18
+_CLAUSE_CHARS = 30
+_H1_PIXELS = 28
 _LABELLED = re.compile(r"[:：]\s*\S")
 #: Lines that are chrome whatever their markup: copyright notices and the 1990s "best viewed with …".
 _COPYRIGHT = re.compile(r"^\s*(?:©|\(c\)|copyright\b|(?:this site is )?best viewed (?:with|in|at)\b)", re.IGNORECASE)
@@ -131,9 +139,7 @@ def drop_link_lines(root: lxml.html.HtmlElement) -> int:
         # ("Log in or register to post comments").
         share = 1.0 if element.tag == "p" else _LINK_SHARE
         menu = len(list(element.iter("a"))) >= 2 and _only_links_and_joiners(element, text, share)
-        if menu or (
-            _COPYRIGHT.match(text) and words <= _LINK_LINE_WORDS // 2
-        ):
+        if menu or (_COPYRIGHT.match(text) and words <= _LINK_LINE_WORDS // 2):
             _remove(element)
             removed += 1
     return removed
@@ -169,6 +175,8 @@ def recover_headings(root: lxml.html.HtmlElement) -> int:
         level = _heading_level(element, sub)
         if level is None:
             continue
+        if element.tag == "dt":
+            _open_definition(element)
         text = " ".join(element.text_content().split())
         for child in list(element):
             element.remove(child)
@@ -181,19 +189,52 @@ def recover_headings(root: lxml.html.HtmlElement) -> int:
 
 def _heading_level(element: lxml.html.HtmlElement, sub: str) -> str | None:
     text = " ".join(element.text_content().split())
-    if not text or len(text) > _MAX_HEADING_CHARS or any(child.tag in BLOCKS for child in element.iterdescendants()):
+    inner = [child.tag for child in element.iterdescendants() if child.tag in BLOCKS]
+    # One wrapping <div> inside is fine (<div class="title"><div>Privacy</div></div>); any other block is not.
+    if not text or len(text) > _MAX_HEADING_CHARS or inner not in ([], ["div"]):
         return None
     if element.get("role") == "heading":
         level = element.get("aria-level", "2")
         return f"h{level}" if level in {"1", "2", "3", "4", "5", "6"} else "h2"
+    styled = _styled_level(element.get("style") or "")
+    if styled and element.tag in {"div", "p", "span"}:
+        return styled
     rules = (
         element.tag == "summary",
+        element.tag == "dt" and _heads_a_clause(element),
         element.tag == "button" and (element.get("aria-expanded") is not None or element.get("aria-controls")),
         element.tag in {"p", "div"} and _only_bold(element, text),
         element.tag in {"b", "strong", "font"} and _alone_on_its_line(element) and _only_bold(element, text),
-        element.tag in {"div", "span"} and bool(_HEADING_CLASS.search(element.get("class") or "")),
+        element.tag in {"div", "span", "p"} and bool(_HEADING_CLASS.search(element.get("class") or "")),
     )
     return sub if any(rules) else None
+
+
+def _open_definition(term: lxml.html.HtmlElement) -> None:
+    """The clause under a ``<dt>`` heading is prose, not a list item: its ``<dd>`` and ``<dl>`` become divs."""
+    body, parent = term.getnext(), term.getparent()
+    if body is not None and body.tag == "dd":
+        body.tag = "div"
+    if parent is not None and parent.tag == "dl":
+        parent.tag = "div"
+
+
+def _heads_a_clause(term: lxml.html.HtmlElement) -> bool:
+    """A ``<dt>`` whose ``<dd>`` is a clause of prose: Japanese and legal pages number their clauses so."""
+    following = term.getnext()
+    return following is not None and following.tag == "dd" and len(following.text_content().strip()) >= _CLAUSE_CHARS
+
+
+def _styled_level(style: str) -> str | None:
+    """A heading level for inline styles that set large bold type (single-page apps style their headings so)."""
+    size = _FONT_SIZE.search(style)
+    if not size or not _BOLD.search(style):
+        return None
+    value, unit = float(size.group(1)), size.group(2).lower()
+    pixels = value * {"px": 1.0, "pt": 4 / 3, "em": 16.0, "rem": 16.0}[unit]
+    if pixels >= _H1_PIXELS:
+        return "h1"
+    return "h2" if pixels >= _HEADING_PIXELS else None
 
 
 def _only_bold(element: lxml.html.HtmlElement, text: str) -> bool:
