@@ -57,6 +57,17 @@ _SUPERSETS = {
     "x-euc-jp": "euc_jis_2004",
     "iso-2022-jp": "iso2022_jp_ext",
 }
+#: The commonest function characters of Chinese (simplified and traditional) and Korean running text.
+_COMMON = frozenset(
+    "的是了在和有我们們这這个個为為您与與及将將对對不人中以上时時到说說也就会會可能"
+    "이의다는을를에하고가한지서로기수있습니및것"
+)
+#: Multi-byte East Asian codecs, in the order ties are broken.
+_CJK_CODECS = ("cp932", "euc_jis_2004", "gb18030", "big5hkscs", "cp949")
+_CJK_FAMILY = {
+    *_CJK_CODECS,
+    *("shift_jis", "euc_jp", "euc_jisx0213", "gb2312", "gbk", "hz", "big5", "cp950", "euc_kr", "johab"),
+}
 _LATIN_LIES = {"cp1252", "iso8859-1", "iso8859-15", "ascii"}
 _LATIN_FAMILY = {
     "cp1250",
@@ -109,11 +120,43 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
             # Detection cannot tell Latin code pages apart on short texts (it picks cp1250 for French, measured
             # 2026-11); windows-1252 is what browsers assume for undeclared Western pages.
             codec = "cp1252"
+        elif codec in _CJK_FAMILY:
+            # On short pages detection mixes up the East Asian multi-byte codecs (EUC-JP read as cp949, measured
+            # 2026-11): every one that decodes cleanly is scored on what real text of its language looks like.
+            codec = _likeliest_cjk(body[:200_000]) or codec
         try:
             return _finish(body.decode(codec), codec, "detected")
         except (UnicodeDecodeError, LookupError):
             pass
     return _finish(body.decode("cp1252", "replace"), "cp1252", "fallback")
+
+
+def _likeliest_cjk(body: bytes) -> str | None:
+    scores = {}
+    for codec in _CJK_CODECS:
+        try:
+            text = body.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        scores[codec] = sum(_cjk_score(ch) for ch in text if ord(ch) > 0x7F)
+    return max(scores, key=scores.__getitem__) if scores else None
+
+
+def _cjk_score(ch: str) -> int:
+    """How much a character looks like running East Asian text: kana and the commonest Chinese characters and
+    Korean particles most, then any ideograph or Hangul syllable; compatibility jamo, half-width kana, private-use
+    and Latin-1 letters are what mis-decodes give. (EUC-KR and GB2312 share one byte layout, so only which
+    characters come out tells them apart.)"""
+    point = ord(ch)
+    if 0x3040 <= point <= 0x30FF or ch in _COMMON:
+        return 3
+    if 0x4E00 <= point <= 0x9FFF or 0xAC00 <= point <= 0xD7A3:
+        return 1
+    if 0x3000 <= point <= 0x303F or 0xFF01 <= point <= 0xFF5E:
+        return 1
+    if 0x3130 <= point <= 0x318F or 0xFF61 <= point <= 0xFF9F or 0xE000 <= point <= 0xF8FF or point <= 0x2FF:
+        return -5
+    return 0
 
 
 def _from_declarations(body: bytes, content_type: str | None) -> Decoded | None:

@@ -47,6 +47,12 @@ _HEADING_CLASS = re.compile(
 )
 _MAX_HEADING_CHARS = 120
 _SAFE_SHARE = 0.4
+#: Name fragments that make trafilatura drop an element; see defuse_names.
+_TRIGGERS = re.compile(
+    r"cookie|consent|gdpr|banner|popup|modal|share|social|comment|related|footer|sidebar|widget|newsletter|"
+    r"subscribe|advert|sponsor|disclaimer|\bads?\b",
+    re.IGNORECASE,
+)
 _FONT_SIZE = re.compile(r"font-size\s*:\s*([\d.]+)\s*(px|pt|em|rem)", re.IGNORECASE)
 _BOLD = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
 _HEADING_PIXELS = 18
@@ -152,6 +158,25 @@ def _only_links_and_joiners(element: lxml.html.HtmlElement, text: str, share: fl
     if share == 1.0:
         return not re.sub(r"[\W_]", "", rest)
     return len(rest.split()) <= len(text.split()) * (1 - share)
+
+
+def defuse_names(block: lxml.html.HtmlElement) -> int:
+    """Strip chrome-sounding ``class``/``id`` values inside the main block. Returns how many elements changed.
+
+    trafilatura removes any element whose class or id mentions cookies, comments, sharing and the like, so a
+    policy's own "Cookies" section vanished (measured 2026-11). Our own chrome filter has already run, so what is
+    left inside the main block is content.
+    """
+    changed = 0
+    for element in block.iterdescendants():
+        if not isinstance(element.tag, str):
+            continue
+        for attribute in ("class", "id"):
+            value = element.get(attribute)
+            if value and _TRIGGERS.search(value):
+                del element.attrib[attribute]
+                changed += 1
+    return changed
 
 
 def keep_content_headers(root: lxml.html.HtmlElement) -> None:

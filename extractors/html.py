@@ -43,6 +43,8 @@ def main_text(html: str, url: str | None = None) -> tuple[str, str]:
     visible = fallback.visible_words(root)
     block = fallback.main_block(root)
     reference = fallback.markdown(block) if block is not None else ""
+    if block is not None:
+        dom.defuse_names(block)
     result = trafilatura.extract(
         root,
         url=url,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-_MIN_CHARS = 40
+from extractors.normalise import count_words
+
+_MIN_WORDS = 8  # each CJK character counts as a word, so a short Japanese sentence is enough
 
 
 def detect_language(text: str) -> str | None:
     """The most likely language code, or None when the text is too short to tell."""
     sample = text[:5000]
-    if len(sample.strip()) < _MIN_CHARS:
+    if count_words(sample) < _MIN_WORDS:
         return None
     import py3langid  # noqa: PLC0415 - loads a 2 MB model; only extraction needs it
 

@@ -12,10 +12,12 @@ import hashlib
 import re
 import unicodedata
 
-#: CJK punctuation, kana, ideographs, Hangul, and the fullwidth *punctuation* and half-width kana blocks.
+#: CJK punctuation, kana, ideographs, and the fullwidth *punctuation* and half-width kana blocks: scripts written
+#: without spaces between words, where each character is a word and a line break is no space.
 #: Fullwidth Latin letters and digits (U+FF10–19, FF21–3A, FF41–5A) are left out: they are words, not CJK.
+#: Hangul is left out too: Korean separates words with spaces, so its words are counted like English ones.
 CJK_RANGES = (
-    r"\u3000-\u303f\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+    r"\u3000-\u303f\u3040-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
     r"\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff9f\uffe0-\uffef"
 )
 _CJK_GAP = re.compile(rf"(?<=[{CJK_RANGES}])\s+(?=[{CJK_RANGES}])")

@@ -53,7 +53,8 @@ def pdf_text(body: bytes, url: str) -> str:
         raise UnsupportedMedia(f"{url}: unreadable PDF ({err})", url=url) from err
     pages = len(reader.pages)
     body = _body_size(lines)
-    lines = [line for line in lines if not _is_running(line, lines, pages, body)]
+    margins = _margin_lines(lines)
+    lines = [line for line in lines if not _is_running(line, margins, pages, body)]
     if not lines:
         raise EmptyText(f"{url}: the PDF holds no text (a scan without a text layer?)", url=url)
     return _markdown(lines)
@@ -86,16 +87,24 @@ def _page_lines(page, number: int) -> list[Line]:
     return out
 
 
-def _is_running(line: Line, lines: list[Line], pages: int, body: float) -> bool:
+def _is_running(line: Line, margins: set[Line], pages: int, body: float) -> bool:
     if _PAGE_NUMBER.match(line.text.strip()):
         return True
     if line.edge and line.size < body:
         return True  # small print in the page margin: a running header or footer, even on a one-page PDF
-    if pages < 2:
+    if pages < 2 or line not in margins:
         return False
     shape = re.sub(r"\d+", "#", line.text.strip())
-    seen = {other.page for other in lines if re.sub(r"\d+", "#", other.text.strip()) == shape}
+    seen = {other.page for other in margins if re.sub(r"\d+", "#", other.text.strip()) == shape}
     return len(seen) >= max(2, _RUNNING_SHARE * pages)
+
+
+def _margin_lines(lines: list[Line]) -> set[Line]:
+    """The first two and last two lines of every page: where running headers and footers sit."""
+    by_page: dict[int, list[Line]] = {}
+    for line in lines:
+        by_page.setdefault(line.page, []).append(line)
+    return {line for page in by_page.values() for line in page[:2] + page[-2:]}
 
 
 def _body_size(lines: list[Line]) -> float:

@@ -36,7 +36,11 @@ _POLICY_TERMS = re.compile(
     re.IGNORECASE,
 )
 _HOME_PATH = re.compile(r"^https?://[^/]+/?(?:index\.\w+|home|default\.\w+)?(?:[?#].*)?$", re.IGNORECASE)
-_DENSE = 100  # a policy mentions its subject at least once every this many words
+#: A policy mentions its subject at least once every _SPARSE words; at a homepage URL (a retired policy URL
+#: redirecting to the front page) it must say so at least _HOME_TERMS times and once every _DENSE words.
+_SPARSE = 300
+_DENSE = 40
+_HOME_TERMS = 4
 _SIGNS = {
     "bot-wall": re.compile(
         r"captcha|are you a (?:human|robot)|verify (?:that )?you are (?:a )?human|checking your browser|"
@@ -82,7 +86,10 @@ def classify(text: str, *, title: str | None = None, html: str | None = None, ur
     if not words:
         return "empty"
     terms = len(_POLICY_TERMS.findall(text))
-    policy_like = terms >= 2 and terms * (_DENSE if url and _HOME_PATH.match(url) else 300) >= words
+    if url and _HOME_PATH.match(url):
+        policy_like = terms >= _HOME_TERMS and terms * _DENSE >= words
+    else:
+        policy_like = terms >= 2 and terms * _SPARSE >= words
     head = f"{title or ''}\n{text[:2000]}"
     if words < _SHORT or not policy_like:
         for name, sign in _SIGNS.items():
