@@ -183,7 +183,7 @@ def _from_declarations(body: bytes, content_type: str | None) -> Decoded | None:
 
 
 def _finish(text: str, encoding: str, source: str) -> Decoded:
-    if ftfy.is_bad(text):
+    if not text.isascii() and ftfy.is_bad(text):
         fixed = ftfy.fix_encoding(text)
         if fixed != text:
             return Decoded(fixed, encoding, source, repaired=True)

@@ -47,6 +47,8 @@ _HEADING_CLASS = re.compile(
 )
 _MAX_HEADING_CHARS = 120
 _SAFE_SHARE = 0.4
+#: Tags that can be headings in all but name (see _heading_level).
+_HEADING_CANDIDATES = ("div", "p", "span", "b", "strong", "font", "summary", "dt", "button")
 #: Name fragments that make trafilatura drop an element; see defuse_names.
 _TRIGGERS = re.compile(
     r"cookie|consent|gdpr|banner|popup|modal|share|social|comment|related|footer|sidebar|widget|newsletter|"
@@ -115,10 +117,8 @@ def drop_chrome(root: lxml.html.HtmlElement) -> int:
     body = root.find("body")
     total = len(body.text_content()) if body is not None else 0
     removed = 0
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str) or element.getparent() is None or element.tag in {"html", "body"}:
-            continue
-        if element.tag in HEADINGS:
+    for element in root.xpath("//*[@id or @class or @role or @aria-label]"):
+        if element.getparent() is None or element.tag in {"html", "body", *HEADINGS}:
             continue
         marks = " ".join(filter(None, (element.get("id"), element.get("class"), element.get("aria-label"))))
         consent = _CONSENT.search(marks) and _BANNER.search(_CONSENT.sub(" ", marks))
@@ -194,9 +194,7 @@ def recover_headings(root: lxml.html.HtmlElement) -> int:
     used = {element.tag for element in root.iter(*HEADINGS)}
     sub = "h3" if "h2" in used else "h2"
     turned = 0
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str) or element.tag in HEADINGS:
-            continue
+    for element in list(root.iter(*_HEADING_CANDIDATES)):
         level = _heading_level(element, sub)
         if level is None:
             continue

@@ -35,12 +35,6 @@ _BLOCKS = {"p", "div", "section", "article", "main", "ul", "ol", "dl", "dt", "dd
 _MAIN_SHARE = 0.8
 
 
-def visible_words(root: lxml.html.HtmlElement) -> int:
-    """Words of visible text outside links, navigation, headers, footers, sidebars, forms and scripts."""
-    body = root.find("body")
-    return _weights(body)[0] if body is not None else 0
-
-
 def _weights(element: lxml.html.HtmlElement, table: dict | None = None) -> tuple[int, dict]:
     """Non-link visible words under each element, bottom-up, in one walk."""
     table = {} if table is None else table
@@ -58,19 +52,20 @@ def _weights(element: lxml.html.HtmlElement, table: dict | None = None) -> tuple
     return count, table
 
 
-def main_block(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    """The smallest element holding most of the page's visible, non-link text."""
+def main_block(root: lxml.html.HtmlElement) -> tuple[int, lxml.html.HtmlElement | None]:
+    """The page's visible words (outside links, navigation, headers, footers, sidebars, forms and scripts), and
+    the smallest element holding most of them (None for a page without any)."""
     body = root.find("body")
     if body is None:
-        return None
+        return 0, None
     total, weights = _weights(body)
     if not total:
-        return None
+        return 0, None
     best = body
     while True:
         heavy = [child for child in best if weights.get(child, 0) >= _MAIN_SHARE * total]
         if not heavy:
-            return best
+            return total, best
         best = heavy[0]
 
 

@@ -27,6 +27,7 @@ FALLBACK = f"palimpsest-html-2/{fallback.EXTRACTOR}"
 #: trafilatura must find at least this share of the visible non-link words, or the fallback is used.
 _FOUND_SHARE = 0.5
 _HEADING_LINE = re.compile(r"^#{1,6}\s")
+_WORDS = re.compile(r"[^\W_]+")
 
 
 def main_text(html: str, url: str | None = None) -> tuple[str, str]:
@@ -40,8 +41,7 @@ def main_text(html: str, url: str | None = None) -> tuple[str, str]:
 
         return plain_text(pre), f"palimpsest-html-2/pre/{fallback.EXTRACTOR}"
     dom.prepare(root)
-    visible = fallback.visible_words(root)
-    block = fallback.main_block(root)
+    visible, block = fallback.main_block(root)
     reference = fallback.markdown(block) if block is not None else ""
     if block is not None:
         dom.defuse_names(block)
@@ -73,8 +73,8 @@ def drop_trailing_chrome(text: str, block) -> str:
     sidebars, comment threads, disclaimers) is chrome that trafilatura's recall mode keeps. Text *before* the main
     block is kept: titles and "last updated" lines often sit just above it.
     """
-    inside = " ".join(tokens(block.text_content()))
-    after = " ".join(tokens(" ".join(_following_text(block))))
+    inside = " ".join(_WORDS.findall(block.text_content().casefold()))
+    after = " ".join(_WORDS.findall(" ".join(_following_text(block)).casefold()))
     if not after:
         return text
     kept = []
@@ -139,7 +139,7 @@ def _with_title(text: str, title: str | None) -> str:
 def _key(block: str) -> str:
     """The first words of a block, without markup, to find it again in another rendering."""
     first = block.strip().split("\n", 1)[0]
-    return " ".join(tokens(first)[:8])
+    return " ".join(_WORDS.findall(first.casefold())[:8])
 
 
 def _tidy(text: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 #: CJK punctuation, kana, ideographs, and the fullwidth *punctuation* and half-width kana blocks: scripts written
 #: without spaces between words, where each character is a word and a line break is no space.
@@ -39,8 +40,12 @@ _WORD = re.compile(rf"[{CJK_RANGES}]|[^\s{CJK_RANGES}]+")
 _JIS_VARIANTS = str.maketrans({"\u301c": "~", "\u2225": "\u2016", "\u2212": "-", "\uff0d": "-"})
 
 
+@lru_cache(maxsize=32)
 def normalise(text: str) -> str:
-    """The normalised form whose SHA-256 is a version's ``text_sha256``."""
+    """The normalised form whose SHA-256 is a version's ``text_sha256``.
+
+    Cached: one extraction asks for the same text's normal form for its hash, its words, its quality and its
+    language."""
     # Join CJK line breaks before NFKC too: NFKC turns fullwidth punctuation such as "）" into ASCII, after which
     # a break beside it no longer looks like one between two CJK characters.
     out = unicodedata.normalize("NFKC", _CJK_GAP.sub("", text).translate(_JIS_VARIANTS))

@@ -26,6 +26,7 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _WINDOW = 80
+_HEAD, _TAIL = 3000, 1500
 _MONTHS = {
     **dict.fromkeys(["january", "jan", "januar", "jänner", "janvier", "enero"], 1),
     **dict.fromkeys(["february", "feb", "februar", "février", "fevrier", "febrero"], 2),
@@ -59,6 +60,9 @@ DATE_PATTERNS = (
 def stated_date(text: str, language: str | None = None) -> date | None:
     """The latest date the text states for itself after a label such as "Last updated:", or None."""
     found: list[date] = []
+    # Policies state their date near the top or at the very end; the middle only holds dates of other things.
+    if len(text) > _HEAD + _TAIL:
+        text = f"{text[:_HEAD]}\n{text[-_TAIL:]}"
     for label in _LABEL.finditer(text):
         window = text[label.end() : label.end() + _WINDOW]
         parsed = parse_date(window, language)
