@@ -14,10 +14,10 @@ from extractors.pdf import EXTRACTOR as PDF
 from extractors.pdf import pdf_text
 from extractors.plaintext import EXTRACTOR as PLAIN
 from extractors.plaintext import plain_text
-from extractors.quality import classify
+from extractors.quality import OK, classify
 from extractors.records import Extracted
 from extractors.stated_date import stated_date
-from palimpsest.errors import EmptyText, UnsupportedMedia
+from palimpsest.errors import EmptyText, UnsupportedMedia, UnusableText
 
 _TEXT_TYPES = ("text/plain",)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -29,8 +29,9 @@ _BINARY_TYPES = ("image/", "audio/", "video/", "font/", "application/zip", "appl
 def extract_policy(body: bytes, url: str, headers: Mapping[str, str] | None = None) -> Extracted:
     """Extract the policy text from one capture's raw body.
 
-    Raises :class:`EmptyText` when the page holds no text and :class:`UnsupportedMedia` for bodies that are not
-    documents; both derive from ``PalimpsestError``.
+    Raises :class:`EmptyText` when the page holds no text, :class:`UnusableText` (with the extraction attached)
+    when its text is not the policy (a soft 404, a bot wall, …), and :class:`UnsupportedMedia` for bodies that
+    are not documents; all derive from ``PalimpsestError``.
     """
     content_type = _header(headers, "Content-Type") or ""
     media = content_type.split(";", 1)[0].strip().lower()
@@ -51,7 +52,7 @@ def extract_policy(body: bytes, url: str, headers: Mapping[str, str] | None = No
         raise EmptyText(f"{url}: no text found in {len(body)} bytes", url=url)
     language = detect_language(text)
     title = _title(markup)
-    return Extracted(
+    extracted = Extracted(
         text=text,
         language=language,
         extractor=extractor,
@@ -60,6 +61,14 @@ def extract_policy(body: bytes, url: str, headers: Mapping[str, str] | None = No
         quality=classify(text, title=title, html=markup, url=url),
         stated_date=stated_date(text, language),
     )
+    if extracted.quality != OK:
+        raise UnusableText(
+            f"{url}: not a policy ({extracted.quality}): {title or text[:60]!r}",
+            url=url,
+            quality=extracted.quality,
+            extracted=extracted,
+        )
+    return extracted
 
 
 def _title(markup: str | None) -> str | None:

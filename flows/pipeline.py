@@ -18,7 +18,13 @@ from extractors.quality import OK
 from fetchers import ArchiveClient, Capture, Fetched, SearchResult, WarcRef, WarcStore, fetch_capture
 from fetchers.search import search_captures
 from fetchers.warcstore import WarcStoreError
-from palimpsest.errors import ExtractionError, PalimpsestError, TerminalArchiveError, TransientArchiveError
+from palimpsest.errors import (
+    ExtractionError,
+    PalimpsestError,
+    TerminalArchiveError,
+    TransientArchiveError,
+    UnusableText,
+)
 from palimpsest.settings import Settings
 from warehouse import store, warehouse
 from warehouse.records import CaptureRow, ExtractionRow, PayloadRow, SectionRow, TextRow
@@ -188,6 +194,12 @@ def extract_texts(outcomes: list[FetchOutcome]) -> list[ExtractOutcome]:
             continue
         try:
             extracted = extract_policy(fetched.content, capture.original, dict(fetched.headers))
+        except UnusableText as err:
+            # Not the policy, but kept: the capture shows its quality class and the text stays inspectable.
+            unusable = err.extracted
+            row = ExtractionRow(capture.digest, unusable.text_sha256, err.reason)
+            results.append(ExtractOutcome(capture, text_row(unusable), row))
+            continue
         except ExtractionError as err:
             row = ExtractionRow(capture.digest, None, err.reason, f"skipped:{err.reason}")
             results.append(ExtractOutcome(capture, extraction=row))
@@ -197,9 +209,7 @@ def extract_texts(outcomes: list[FetchOutcome]) -> list[ExtractOutcome]:
             results.append(ExtractOutcome(capture, extraction=row))
             continue
         results.append(
-            ExtractOutcome(
-                capture, text_row(extracted), ExtractionRow(capture.digest, extracted.text_sha256, extracted.quality)
-            )
+            ExtractOutcome(capture, text_row(extracted), ExtractionRow(capture.digest, extracted.text_sha256, OK))
         )
     return results
 

@@ -107,6 +107,17 @@ class EmptyText(ExtractionError):
     reason = "empty"
 
 
+class UnusableText(ExtractionError):
+    """The page has text, but it is not the policy: a soft 404, a bot wall, a parked domain, a login wall or
+    another page (see ``extractors.quality``). ``reason`` is that quality class; ``extracted`` holds what was
+    extracted, so the capture can still be stored and shown with its class."""
+
+    def __init__(self, message: str, *, url: str | None = None, quality: str, extracted: object) -> None:
+        super().__init__(message, url=url)
+        self.reason = quality
+        self.extracted = extracted
+
+
 class UnsupportedMedia(ExtractionError):
     """The body is of a type Palimpsest cannot extract text from (an image, an archive file, …)."""
 

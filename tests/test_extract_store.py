@@ -55,6 +55,20 @@ def test_extract_texts_records_quality_date_sections_and_language() -> None:
     assert missing.text.sections == ()
 
 
+def test_a_policy_url_that_now_shows_the_homepage_is_not_a_policy() -> None:
+    home = (
+        b"<html><body><main><h1>Fresh bread every morning</h1><p>Sourdough baked in a wood oven since 1962. Order "
+        b"croissants, tarts and loaves for tomorrow and pick them up at the shop on Tanners Street.</p>"
+        b"<h2>Opening hours</h2><p>Tuesday to Saturday from seven until half past seven.</p></main></body></html>"
+    )
+    capture = Capture(at("20200101"), "https://shop.example/", "DH", 200, "text/html")
+    fetched = Fetched(capture, 200, (("Content-Type", "text/html"),), home, at("20200101"))
+    (result,) = extract_texts([FetchOutcome(capture, fetched)])
+    assert result.extraction.quality == "not-a-policy"
+    assert result.extraction.outcome == "skipped:not-a-policy"
+    assert "Sourdough" in result.text.text
+
+
 @pytest.fixture
 def history(tmp_path):
     """Six versions: a date-only edit (minor), a new clause under a new date, a change under the old date, one
