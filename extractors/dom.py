@@ -47,6 +47,8 @@ _HEADING_CLASS = re.compile(
 )
 _MAX_HEADING_CHARS = 120
 _SAFE_SHARE = 0.4
+#: Fixed or sticky boxes (consent bars, app banners, toolbars) stay on screen while the policy scrolls under them.
+_PINNED = re.compile(r"position\s*:\s*(?:fixed|sticky)", re.IGNORECASE)
 #: Tags that can be headings in all but name (see _heading_level).
 _HEADING_CANDIDATES = ("div", "p", "span", "b", "strong", "font", "summary", "dt", "button")
 #: Name fragments that make trafilatura drop an element; see defuse_names.
@@ -89,6 +91,7 @@ def parse(html: str) -> lxml.html.HtmlElement | None:
 
 def prepare(root: lxml.html.HtmlElement) -> None:
     """Every repair, in order: chrome out, headings in, bare text into paragraphs, layout tables unwrapped."""
+    drop_invisible(root)
     drop_chrome(root)
     drop_link_lines(root)
     keep_content_headers(root)
@@ -108,6 +111,14 @@ def document_title(root: lxml.html.HtmlElement) -> str | None:
     return text if text and linked != text and len(text) <= _MAX_HEADING_CHARS else None
 
 
+def drop_invisible(root: lxml.html.HtmlElement) -> None:
+    """Remove what no reader sees or what trafilatura would discard anyway (scripts, styles, inline SVG, forms),
+    so that nothing downstream spends time on it. Navigation and footers are marked, not removed: a policy's
+    own ``<header>`` or a ``<nav>`` inside an article may hold text."""
+    etree.strip_elements(root, "script", "style", "noscript", "template", "svg", "iframe", with_tail=False)
+    etree.strip_elements(root, etree.Comment, with_tail=False)
+
+
 def drop_chrome(root: lxml.html.HtmlElement) -> int:
     """Remove consent banners, share bars, feedback and related-links boxes. Returns how many went.
 
@@ -117,12 +128,13 @@ def drop_chrome(root: lxml.html.HtmlElement) -> int:
     body = root.find("body")
     total = len(body.text_content()) if body is not None else 0
     removed = 0
-    for element in root.xpath("//*[@id or @class or @role or @aria-label]"):
+    for element in root.xpath("//*[@id or @class or @role or @aria-label or @style]"):
         if element.getparent() is None or element.tag in {"html", "body", *HEADINGS}:
             continue
         marks = " ".join(filter(None, (element.get("id"), element.get("class"), element.get("aria-label"))))
         consent = _CONSENT.search(marks) and _BANNER.search(_CONSENT.sub(" ", marks))
-        if element.get("role") in {"dialog", "alertdialog"} or (marks and (_CHROME.search(marks) or consent)):
+        pinned = _PINNED.search(element.get("style") or "")
+        if element.get("role") in {"dialog", "alertdialog"} or pinned or (marks and (_CHROME.search(marks) or consent)):
             if total and len(element.text_content()) > _SAFE_SHARE * total:
                 continue
             _remove(element)

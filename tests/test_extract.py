@@ -75,6 +75,15 @@ def test_a_section_called_cookies_is_not_a_cookie_banner() -> None:
     assert "Accept all" not in text
 
 
+def test_pinned_boxes_without_telling_names_are_chrome() -> None:
+    body = (
+        f"<main><h1>Privacy</h1><p>{POLICY}</p></main>"
+        '<div style="position: fixed; bottom: 0">We and our partners use cookies to personalise ads.'
+        "<span>Accept</span></div>"
+    )
+    assert "personalise ads" not in extract_policy(_page(body), "u").text
+
+
 def test_nineties_table_pages_keep_bare_text_and_font_headings() -> None:
     """Text after a </ul> and <br><br>-separated paragraphs in a layout cell, headings as <font><b>."""
     cell = (
