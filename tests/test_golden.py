@@ -77,6 +77,27 @@ def test_each_non_policy_gets_its_quality_class(page: dict, extracted: dict) -> 
     assert quality == page["quality"]
 
 
+def test_no_page_comes_out_as_mojibake(extracted: dict) -> None:
+    from demo.build import MOJIBAKE
+
+    for page in POLICIES:
+        text = extracted[page["id"]].text
+        assert not [marker for marker in MOJIBAKE if marker in text], page["id"]
+
+
+def test_tables_of_data_categories_survive_row_by_row(extracted: dict) -> None:
+    """Each row of an expected table reads, in order, in the extraction: the categories keep their examples."""
+    checked = 0
+    for page in POLICIES:
+        rows = [line for line in page["text"].splitlines() if line.startswith("|") and "---" not in line]
+        text = normalise(extracted[page["id"]].text)
+        for row in rows:
+            cells = " ".join(cell.strip() for cell in row.strip("|").split("|"))
+            assert normalise(cells) in text, (page["id"], row)
+            checked += 1
+    assert checked >= 20
+
+
 def test_one_policy_in_many_layouts_is_one_version(extracted: dict) -> None:
     groups = defaultdict(set)
     for page in POLICIES:
