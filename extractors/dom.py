@@ -22,6 +22,7 @@ from lxml import etree
 
 from extractors.headings import HEADINGS, MAX_HEADING_CHARS, recover_headings
 from extractors.paragraphs import paragraphise
+from extractors.quality import POLICY_TERMS
 from extractors.tables import unwrap_layout_tables
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
@@ -30,7 +31,7 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _CHROME = re.compile(
     r"(?:^|[\s_-])(?:onetrust|cookiebot|didomi|usercentrics|cc-window|cc-banner|cmp|toast|sharedaddy|"
     r"share-?buttons?|social-share|jp-relatedposts|related-?(?:articles|posts|policies)|article-votes|feedback|"
-    r"smart-?banner|announcement-?bar|skip-?links?|breadcrumbs?|topicpath|doc-tools|pagetop|cta|noprint)"
+    r"smart-?banner|announcement-?bar|skip-?links?|breadcrumbs?|topicpath|doc-tools|pagetop|cta|noprint|topbar|toolbar|navbar|menubar)"
     r"(?:$|[\s_-])",
     re.IGNORECASE,
 )
@@ -76,6 +77,7 @@ def parse(html: str) -> lxml.html.HtmlElement | None:
 def prepare(root: lxml.html.HtmlElement) -> None:
     """Every repair, in order: chrome out, headings in, bare text into paragraphs, layout tables unwrapped."""
     drop_invisible(root)
+    choose_tab(root)
     drop_chrome(root)
     drop_link_lines(root)
     keep_content_headers(root)
@@ -101,6 +103,49 @@ def drop_invisible(root: lxml.html.HtmlElement) -> None:
     own ``<header>`` or a ``<nav>`` inside an article may hold text."""
     etree.strip_elements(root, "script", "style", "noscript", "template", "svg", "iframe", with_tail=False)
     etree.strip_elements(root, etree.Comment, with_tail=False)
+
+
+def choose_tab(root: lxml.html.HtmlElement) -> int:
+    """Keep one panel of each set of tabs: the one about privacy. Returns how many panels were dropped.
+
+    Legal pages put the privacy policy, the terms and the returns policy in tabs of one page, all in the HTML
+    and all but one hidden by CSS. The panel with the most policy vocabulary is the policy; on a tie, the
+    panel the page shows first."""
+    groups: dict = {}
+    for panel in root.xpath("//*[@role='tabpanel' or contains(concat(' ', @class, ' '), ' tab-pane ')]"):
+        groups.setdefault(panel.getparent(), []).append(panel)
+    dropped = 0
+    for panels in groups.values():
+        if len(panels) < 2:
+            continue
+        keep = max(panels, key=lambda p: (len(POLICY_TERMS.findall(p.text_content())), _shown(p)))
+        for panel in panels:
+            if panel is not keep:
+                _remove(panel)
+                dropped += 1
+        _drop_hub_title(keep)
+    for tablist in root.xpath("//*[@role='tablist']"):
+        _remove(tablist)
+    return dropped
+
+
+def _drop_hub_title(panel: lxml.html.HtmlElement) -> None:
+    """A panel that opens with its own heading makes the heading above the tabs ("Legal") the hub's, not the
+    policy's title."""
+    first = next((child for child in panel if isinstance(child.tag, str)), None)
+    if first is None or first.tag not in HEADINGS:
+        return
+    for level in (panel, panel.getparent()):
+        for sibling in list(level.itersiblings(preceding=True)) if level is not None else ():
+            if sibling.tag in HEADINGS:
+                _remove(sibling)
+            elif sibling.get("role") != "tablist" and sibling.text_content().strip():
+                return
+
+
+def _shown(panel: lxml.html.HtmlElement) -> bool:
+    classes = set((panel.get("class") or "").split())
+    return bool(classes & {"active", "is-active", "show", "selected"}) or panel.get("hidden") is None
 
 
 def drop_chrome(root: lxml.html.HtmlElement) -> int:

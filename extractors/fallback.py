@@ -8,7 +8,11 @@ Markdown instead: headings as ``#``, list items as ``-``, table rows as ``|`` li
 
 from __future__ import annotations
 
+import re
+
 import lxml.html
+
+from extractors.normalise import CJK_RANGES
 
 EXTRACTOR = "palimpsest-dom-1"
 SKIP = {
@@ -33,6 +37,8 @@ SKIP = {
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCKS = {"p", "div", "section", "article", "main", "ul", "ol", "dl", "dt", "dd", "table", "tr", "blockquote", "pre"}
 _MAIN_SHARE = 0.8
+_OPENING_BLOCKS, _OPENING_WORDS = 3, 40
+_CJK = re.compile(f"[{CJK_RANGES}]")
 
 
 def _weights(element: lxml.html.HtmlElement, table: dict | None = None) -> tuple[int, dict]:
@@ -40,16 +46,36 @@ def _weights(element: lxml.html.HtmlElement, table: dict | None = None) -> tuple
     table = {} if table is None else table
     if not isinstance(element.tag, str) or element.tag in SKIP:
         return 0, table
-    count = len((element.text or "").split()) if element.tag != "a" else 0
+    count = _size(element.text) if element.tag != "a" else 0
     for child in element:
         inner, _ = _weights(child, table)
         count += inner
         if element.tag != "a":
-            count += len((child.tail or "").split())
+            count += _size(child.tail)
     if element.tag == "a":
         count = 0
     table[element] = count
     return count, table
+
+
+def _size(text: str | None) -> int:
+    """Words of a text fragment, each CJK character counting as one (as in ``normalise.count_words``)."""
+    return len(text.split()) + len(_CJK.findall(text)) if text else 0
+
+
+def opening(block: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """Up to three short elements just before the main block: the title and "last updated" lines that pages
+    often set apart from the body."""
+    found: list[lxml.html.HtmlElement] = []
+    for sibling in block.itersiblings(preceding=True):
+        if not isinstance(sibling.tag, str) or sibling.tag in SKIP:
+            continue
+        size, own = _size(sibling.text_content()), _weights(sibling)[0]
+        if size > _OPENING_WORDS or len(found) == _OPENING_BLOCKS:
+            break
+        if own and own * 2 >= size:  # mostly its own text, not links: a title, not a logo or a menu
+            found.append(sibling)
+    return found[::-1]
 
 
 def main_block(root: lxml.html.HtmlElement) -> tuple[int, lxml.html.HtmlElement | None]:

@@ -21,7 +21,7 @@ _HEADING_CLASS = re.compile(
     r"(?:^|[\s_-])(?:h[1-6]|heading|headline|section-?title|title|Mso(?:Title|Heading\d))(?:$|[\s_-])", re.I
 )
 #: Tags that can be headings in all but name (see _heading_level).
-_HEADING_CANDIDATES = ("div", "p", "span", "b", "strong", "font", "summary", "dt", "button")
+_HEADING_CANDIDATES = ("div", "p", "span", "b", "strong", "u", "font", "summary", "dt", "button")
 _FONT_SIZE = re.compile(r"font-size\s*:\s*([\d.]+)\s*(px|pt|em|rem)", re.IGNORECASE)
 _BOLD = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
 _HEADING_PIXELS = 18
@@ -72,6 +72,7 @@ def _heading_level(element: lxml.html.HtmlElement, sub: str) -> str | None:
         element.tag == "button" and (element.get("aria-expanded") is not None or element.get("aria-controls")),
         element.tag in {"p", "div"} and _only_bold(element, text),
         element.tag in {"b", "strong", "font"} and _alone_on_its_line(element) and _only_bold(element, text),
+        element.tag == "u" and _alone_on_its_line(element) and not _sentence(text),
         element.tag in {"div", "span", "p"} and bool(_HEADING_CLASS.search(element.get("class") or "")),
     )
     return sub if any(rules) else None
@@ -104,9 +105,14 @@ def _styled_level(style: str) -> str | None:
     return "h2" if pixels >= _HEADING_PIXELS else None
 
 
+def _sentence(text: str) -> bool:
+    """Reads as a sentence or as "Label: value", not as a heading."""
+    return text.endswith((".", ",", ";", "。", "、")) or bool(_LABELLED.search(text))
+
+
 def _only_bold(element: lxml.html.HtmlElement, text: str) -> bool:
     """All the element's text is bold, and it reads neither as a sentence nor as "Label: value"."""
-    if text.endswith((".", ",", ";", "。", "、")) or _LABELLED.search(text):
+    if _sentence(text):
         return False
     bold = " ".join(" ".join(b.text_content().split()) for b in element.iter("b", "strong"))
     if element.tag in {"b", "strong"}:

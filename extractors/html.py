@@ -28,6 +28,9 @@ FALLBACK = f"palimpsest-html-2/{fallback.EXTRACTOR}"
 _FOUND_SHARE = 0.5
 _HEADING_LINE = re.compile(r"^#{1,6}\s")
 _WORDS = re.compile(r"[^\W_]+")
+_OPENING_BLOCKS, _OPENING_WORDS, _OPENING_CHARS = 3, 40, 200
+#: Inline tags trafilatura 2.3.1 copies into Markdown as they are (measured 2026-11 on <u> in an ASP.NET page).
+_LEFTOVER_TAG = re.compile(r"</?(?:u|ins|del|s|sup|sub|small|big|mark|span|font|tt)\b[^>]*>", re.IGNORECASE)
 
 
 def main_text(html: str, url: str | None = None) -> tuple[str, str]:
@@ -42,7 +45,9 @@ def main_text(html: str, url: str | None = None) -> tuple[str, str]:
         return plain_text(pre), f"palimpsest-html-2/pre/{fallback.EXTRACTOR}"
     dom.prepare(root)
     visible, block = fallback.main_block(root)
-    reference = fallback.markdown(block) if block is not None else ""
+    reference = (
+        "\n\n".join(fallback.markdown(e) for e in [*fallback.opening(block), block]) if block is not None else ""
+    )
     if block is not None:
         dom.defuse_names(block)
     result = trafilatura.extract(
@@ -63,7 +68,8 @@ def main_text(html: str, url: str | None = None) -> tuple[str, str]:
         return reference, FALLBACK
     if block is not None:
         text = drop_trailing_chrome(text, block)
-    return _with_title(mark_headings(text, reference), dom.document_title(root)), EXTRACTOR
+    text = restore_opening(mark_headings(text, reference), reference)
+    return _with_title(text, dom.document_title(root)), EXTRACTOR
 
 
 def drop_trailing_chrome(text: str, block) -> str:
@@ -129,6 +135,20 @@ def mark_headings(text: str, reference: str) -> str:
     return "\n".join(lines)
 
 
+def restore_opening(text: str, reference: str) -> str:
+    """Put back the main block's opening lines (a title, a "last updated" line) that trafilatura took for page
+    metadata and dropped: up to three short blocks before the first block it kept."""
+    found = {_key(line) for line in text.split("\n")}
+    blocks = [block.strip() for block in reference.split("\n\n") if block.strip()]
+    first = next((i for i, block in enumerate(blocks) if _key(block) in found), None)
+    if not first or first > _OPENING_BLOCKS:
+        return text
+    opening = blocks[:first]
+    if any(len(block.split()) > _OPENING_WORDS or len(block) > _OPENING_CHARS for block in opening):
+        return text
+    return "\n\n".join([*opening, text])
+
+
 def _with_title(text: str, title: str | None) -> str:
     """Put the page's own title (its one ``<h1>``) first when trafilatura left it out as metadata."""
     if not title or not text or title in {line.lstrip("#").strip() for line in text.splitlines()[:3]}:
@@ -143,7 +163,8 @@ def _key(block: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    return text.strip()
+    """trafilatura's Markdown, without the inline tags it passes through untranslated (``<u>``, ``<sup>``…)."""
+    return _LEFTOVER_TAG.sub("", text).strip()
 
 
 def _preformatted(root) -> str | None:

@@ -46,7 +46,7 @@ def _runs(leading: str | None, children: list) -> list:
     after_break = False
     for child in children:
         tail, child.tail = child.tail, None
-        if isinstance(child.tag, str) and child.tag in BLOCKS:
+        if isinstance(child.tag, str) and (child.tag in BLOCKS or _holds_blocks(child)):
             out += [run, child]
             run, after_break = [], False
         elif child.tag == "br" and (after_break or not run):
@@ -60,6 +60,11 @@ def _runs(leading: str | None, children: list) -> list:
             after_break = False
     out.append(run)
     return out
+
+
+def _holds_blocks(element: lxml.html.HtmlElement) -> bool:
+    """An inline element wrapping blocks (``<font>`` around a whole 1990s page) is a block boundary itself."""
+    return any(isinstance(inner.tag, str) and inner.tag in BLOCKS for inner in element.iterdescendants())
 
 
 def _has_content(run: list) -> bool:

@@ -27,7 +27,7 @@ OK = "ok"
 CLASSES = ("ok", "soft-404", "bot-wall", "parked", "login-wall", "not-a-policy", "empty")
 
 _SHORT = 150  # words: shorter than the shortest policy in our corpus by a wide margin
-_POLICY_TERMS = re.compile(
+POLICY_TERMS = re.compile(
     r"\b(?:privacy|personal|data|information|collects?|collected|cookies?|consent|third[- ]part(?:y|ies)|"
     r"retain|retention|shares?|sharing|process(?:ing)?|rights|gdpr|ccpa|opt[- ]out|"
     r"datenschutz\w*|personenbezogene\w*|daten|données|confidentialité|vie privée|"
@@ -85,7 +85,7 @@ def classify(text: str, *, title: str | None = None, html: str | None = None, ur
     words = len(tokens(text))
     if not words:
         return "empty"
-    terms = len(_POLICY_TERMS.findall(text))
+    terms = len(POLICY_TERMS.findall(text))
     if url and _HOME_PATH.match(url):
         policy_like = terms >= _HOME_TERMS and terms * _DENSE >= words
     else:

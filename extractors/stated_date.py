@@ -26,6 +26,7 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _WINDOW = 80
+_SUFFIX_LABEL = re.compile(r"(?<=日)\s*(?:制定|改定|改訂|更新|施行|最終改定)")
 _HEAD, _TAIL = 3000, 1500
 _MONTHS = {
     **dict.fromkeys(["january", "jan", "januar", "jänner", "janvier", "enero"], 1),
@@ -45,7 +46,7 @@ _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
 #: Every date form we read, as (kind, pattern); similarity.py masks them all.
 DATE_PATTERNS = (
-    ("ymd", re.compile(r"(\d{4})\s*[-/.年년]\s*(\d{1,2})\s*[-/.月월]\s*(\d{1,2})")),
+    ("ymd", re.compile(r"(\d{4})\s*[-/.年년]\s*(\d{1,2})\s*[-/.月월]\s*(\d{1,2})(?:\s*[日일])?")),
     ("era", re.compile(r"(明治|大正|昭和|平成|令和)\s*(\d{1,2}|元)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")),
     ("mdy", re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})", re.IGNORECASE)),
     (
@@ -68,19 +69,26 @@ def stated_date(text: str, language: str | None = None) -> date | None:
         parsed = parse_date(window, language)
         if parsed is not None:
             found.append(parsed)
+    for suffix in _SUFFIX_LABEL.finditer(text):
+        # Japanese also writes the label after the date: "平成15年6月1日制定", "2019年4月1日改定".
+        parsed = parse_date(text[max(0, suffix.start() - _WINDOW // 2) : suffix.start()], language, last=True)
+        if parsed is not None:
+            found.append(parsed)
     return max(found) if found else None
 
 
-def parse_date(text: str, language: str | None = None) -> date | None:
-    """The earliest-placed date in ``text``, in any of the supported forms; None when there is none."""
+def parse_date(text: str, language: str | None = None, *, last: bool = False) -> date | None:
+    """The first date in ``text`` (the last one, ending the text, when ``last``), in any supported form."""
     best: tuple[int, date] | None = None
     for kind, pattern in DATE_PATTERNS:
-        match = pattern.search(text)
-        if match is None:
-            continue
-        value = _build(kind, match.groups(), language)
-        if value is not None and (best is None or match.start() < best[0]):
-            best = (match.start(), value)
+        for match in pattern.finditer(text):
+            if last and text[match.end() :].strip():
+                continue
+            value = _build(kind, match.groups(), language)
+            place = -match.start() if last else match.start()
+            if value is not None and (best is None or place < best[0]):
+                best = (place, value)
+            break
     return best[1] if best else None
 
 

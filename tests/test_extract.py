@@ -75,6 +75,20 @@ def test_a_section_called_cookies_is_not_a_cookie_banner() -> None:
     assert "Accept all" not in text
 
 
+def test_of_several_tabs_the_privacy_one_is_kept_wherever_it_is() -> None:
+    terms = "<p>Prices include tax. Title and risk pass to you when we hand your order to the carrier.</p>"
+    for active in ("terms", "privacy"):
+        panes = "".join(
+            f'<div role="tabpanel" class="tab-pane{" active" if name == active else ""}" id="{name}">'
+            f"<h2>{name.title()}</h2>{body}</div>"
+            for name, body in [("terms", terms), ("privacy", f"<p>{POLICY}</p>")]
+        )
+        page = _page(f'<main><h1>Legal</h1><ul role="tablist"><li><a href="#t">Terms</a></li></ul>{panes}</main>')
+        text = extract_policy(page, "u").text
+        assert POLICY in text and "risk pass" not in text, active
+        assert "Legal" not in _headings(text)
+
+
 def test_pinned_boxes_without_telling_names_are_chrome() -> None:
     body = (
         f"<main><h1>Privacy</h1><p>{POLICY}</p></main>"

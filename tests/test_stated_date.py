@@ -37,6 +37,14 @@ def test_labelled_dates_are_read(text: str, language: str, expected: date) -> No
     assert stated_date(f"# Policy\n\n{text}\n\nWe collect data.", language) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("平成15年6月1日制定", date(2003, 6, 1)), ("2019年4月1日改定\n2015年4月1日制定", date(2019, 4, 1))],
+)
+def test_japanese_labels_may_follow_the_date(text: str, expected: date) -> None:
+    assert stated_date(f"■プライバシーポリシー\n{text}\n当館は個人情報を大切に扱います。", "ja") == expected
+
+
 def test_the_latest_labelled_date_wins() -> None:
     text = "Effective date: 1 January 2018. Last updated: 9 June 2019."
     assert stated_date(text, "en") == date(2019, 6, 9)
