@@ -5,9 +5,9 @@ version's text is stored both whole and split. A section's path is its chain of 
 Access``); text before the first heading belongs to a section with an empty path.
 
 Paths must not depend on the layout. When the text opens with a heading, that heading is the document's
-**title**: it heads the first section but is left out of every other path, and the remaining heading levels are
-ranked among themselves. So a page that marks its title ``#`` and its sections ``##`` and one that marks all of
-them ``##`` give the same paths.
+**title** and heads every path (``Privacy Policy > Your rights``), whatever its level; the other heading levels
+are ranked among themselves. So a page that marks its title ``#`` and its sections ``##`` and one that marks all
+of them ``##`` give the same paths.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class Section:
     ord: int
     path: str
     heading: str | None
-    level: int  # depth below the title: 0 for the title's own section and text before any heading
+    level: int  # depth in the path: 1 for the title or a top-level heading, 0 for text before any heading
     body: str
 
     @property
@@ -46,7 +46,7 @@ def split_sections(text: str) -> list[Section]:
         level: rank for rank, level in enumerate(sorted({m[0] for i, m in enumerate(marks) if m and i != title_at}), 1)
     }
     sections: list[Section] = []
-    trail: list[tuple[int, str]] = []
+    trail: list[tuple[int, str]] = [(0, marks[title_at][1])] if title_at is not None else []
     heading: str | None = None
     level = 0
     path = ""
@@ -65,7 +65,7 @@ def split_sections(text: str) -> list[Section]:
         close()
         body = []
         if index == title_at:
-            heading, level, path = mark[1], 0, mark[1]
+            heading, level, path = mark[1], 1, mark[1]
             continue
         rank = ranks[mark[0]]
         trail = [(lvl, title) for lvl, title in trail if lvl < rank] + [(rank, mark[1])]

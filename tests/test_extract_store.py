@@ -48,7 +48,7 @@ def test_extract_texts_records_quality_date_sections_and_language() -> None:
     assert policy.extraction.quality == "ok" and policy.extraction.usable
     assert policy.text.stated_date == date(2018, 1, 1)
     assert policy.text.language == "en"
-    assert [s.path for s in policy.text.sections] == ["Privacy Policy", "Cookies"]
+    assert [s.path for s in policy.text.sections] == ["Privacy Policy", "Privacy Policy > Cookies"]
     assert missing.extraction.quality == "soft-404"
     assert not missing.extraction.usable
     assert missing.extraction.outcome == "skipped:soft-404"
@@ -132,7 +132,7 @@ def test_the_readme_query_finds_when_a_clause_first_appeared(history) -> None:
         GROUP BY site ORDER BY first_appeared
         """
     ).fetchall()
-    assert rows == [(SITE, at("20190301"), "Biometrics")]
+    assert rows == [(SITE, at("20190301"), "Privacy Policy > Biometrics")]
 
 
 def test_versions_show_the_stated_date(history) -> None:

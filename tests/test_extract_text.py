@@ -21,7 +21,7 @@ def test_sections_do_not_depend_on_the_heading_levels_a_layout_chose() -> None:
         "# Privacy\n\nIntro.\n\n## Data\n\nWe collect.\n\n### Cookies\n\nOne cookie.\n\n## Contact\n\nMail us."
     )
     flat = "## Privacy\n\nIntro.\n\n## Data\n\nWe collect.\n\n#### Cookies\n\nOne cookie.\n\n## Contact\n\nMail us."
-    expected = [("Privacy", 0), ("Data", 1), ("Data > Cookies", 2), ("Contact", 1)]
+    expected = [("Privacy", 1), ("Privacy > Data", 2), ("Privacy > Data > Cookies", 3), ("Privacy > Contact", 2)]
     assert [(s.path, s.level) for s in split_sections(marked_title)] == expected
     assert [(s.path, s.level) for s in split_sections(flat)] == expected
     assert [s.section_sha256 for s in split_sections(marked_title)] == [s.section_sha256 for s in split_sections(flat)]
@@ -36,7 +36,7 @@ def test_extracted_records_carry_their_sections() -> None:
         b"<html><body><main><h1>Privacy</h1><p>We collect data.</p><h2>Rights</h2><p>Ask us.</p></main></body></html>"
     )
     sections = extract_policy(page, "u").sections
-    assert [(s.path, s.body) for s in sections] == [("Privacy", "We collect data."), ("Rights", "Ask us.")]
+    assert [(s.path, s.body) for s in sections] == [("Privacy", "We collect data."), ("Privacy > Rights", "Ask us.")]
 
 
 @pytest.mark.parametrize(
