@@ -16,6 +16,7 @@ from extractors.plaintext import EXTRACTOR as PLAIN
 from extractors.plaintext import plain_text
 from extractors.quality import OK, classify
 from extractors.records import Extracted
+from extractors.sections import canonical_headings
 from extractors.stated_date import stated_date
 from palimpsest.errors import EmptyText, UnsupportedMedia, UnusableText
 
@@ -48,6 +49,7 @@ def extract_policy(body: bytes, url: str, headers: Mapping[str, str] | None = No
         else:
             text, extractor = main_text(decoded.text, url)
             markup = decoded.text
+    text = canonical_headings(text)
     if not normalise(text):
         raise EmptyText(f"{url}: no text found in {len(body)} bytes", url=url)
     language = detect_language(text)

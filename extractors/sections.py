@@ -4,10 +4,9 @@
 version's text is stored both whole and split. A section's path is its chain of headings (``Your rights >
 Access``); text before the first heading belongs to a section with an empty path.
 
-Paths must not depend on the layout. When the text opens with a heading, that heading is the document's
-**title** and heads every path (``Privacy Policy > Your rights``), whatever its level; the other heading levels
-are ranked among themselves. So a page that marks its title ``#`` and its sections ``##`` and one that marks all
-of them ``##`` give the same paths.
+Paths must not depend on the layout, so extraction writes headings at canonical levels (:func:`canonical_headings`):
+a page that marks its title ``<h1>`` and its sections ``<h2>`` and one that marks all of them ``<h2>`` give the
+same Markdown, hence the same paths. Heading marks are ignored by normalisation, so versions are unaffected.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ class Section:
     ord: int
     path: str
     heading: str | None
-    level: int  # depth in the path: 1 for the title or a top-level heading, 0 for text before any heading
+    level: int
     body: str
 
     @property
@@ -38,44 +37,45 @@ class Section:
 
 def split_sections(text: str) -> list[Section]:
     """Split Markdown text on ``#`` headings, in order. Never returns an empty list for non-empty text."""
-    lines = text.splitlines()
-    marks = [_heading(line) for line in lines]
-    first = next((index for index, line in enumerate(lines) if line.strip()), None)
-    title_at = first if first is not None and marks[first] else None
-    ranks = {
-        level: rank for rank, level in enumerate(sorted({m[0] for i, m in enumerate(marks) if m and i != title_at}), 1)
-    }
     sections: list[Section] = []
-    trail: list[tuple[int, str]] = [(0, marks[title_at][1])] if title_at is not None else []
+    trail: list[tuple[int, str]] = []
     heading: str | None = None
     level = 0
-    path = ""
-    body: list[str] = []
+    lines: list[str] = []
 
     def close() -> None:
-        content = "\n".join(body).strip()
-        if heading is not None or content:
-            sections.append(Section(len(sections), path, heading, level, content))
+        body = "\n".join(lines).strip()
+        if heading is not None or body:
+            path = " > ".join(title for _, title in trail)
+            sections.append(Section(len(sections), path, heading, level, body))
 
-    for index, line in enumerate(lines):
-        mark = marks[index]
-        if not mark:
-            body.append(line)
+    for line in text.splitlines():
+        match = _HEADING.match(line)
+        if not match:
+            lines.append(line)
             continue
         close()
-        body = []
-        if index == title_at:
-            heading, level, path = mark[1], 1, mark[1]
-            continue
-        rank = ranks[mark[0]]
-        trail = [(lvl, title) for lvl, title in trail if lvl < rank] + [(rank, mark[1])]
-        heading, level, path = mark[1], len(trail), " > ".join(title for _, title in trail)
+        level, heading, lines = len(match.group(1)), _EMPHASIS.sub("", match.group(2)).strip(), []
+        trail = [(lvl, title) for lvl, title in trail if lvl < level] + [(level, heading)]
     close()
     return sections
 
 
-def _heading(line: str) -> tuple[int, str] | None:
-    match = _HEADING.match(line)
-    if not match:
-        return None
-    return len(match.group(1)), _EMPHASIS.sub("", match.group(2)).strip()
+def canonical_headings(text: str) -> str:
+    """The text with its headings at canonical levels: a heading that opens the text is the title (``#``) and
+    every other heading sits below it (from ``##``), the levels the page used keeping their order."""
+    lines = text.split("\n")
+    marks = [_HEADING.match(line) for line in lines]
+    first = next((index for index, line in enumerate(lines) if line.strip()), None)
+    title = first if first is not None and marks[first] else None
+    levels = sorted({len(m.group(1)) for index, m in enumerate(marks) if m and index != title})
+    base = 2 if title is not None else 1
+    rank = {level: min(base + position, 6) for position, level in enumerate(levels)}
+    out = []
+    for index, (line, match) in enumerate(zip(lines, marks, strict=True)):
+        if not match:
+            out.append(line)
+            continue
+        depth = 1 if index == title else rank[len(match.group(1))]
+        out.append(f"{'#' * depth} {_EMPHASIS.sub('', match.group(2)).strip()}")
+    return "\n".join(out)

@@ -7,7 +7,7 @@ import pytest
 from extractors import count_words, extract_policy, text_sha256
 from extractors.charset import decode_html
 from extractors.language import detect_language
-from extractors.sections import split_sections
+from extractors.sections import canonical_headings, split_sections
 from extractors.similarity import is_minor, resemblance
 
 LONG = " ".join(
@@ -16,15 +16,16 @@ LONG = " ".join(
 )
 
 
-def test_sections_do_not_depend_on_the_heading_levels_a_layout_chose() -> None:
+def test_canonical_headings_make_sections_independent_of_the_layout() -> None:
     marked_title = (
         "# Privacy\n\nIntro.\n\n## Data\n\nWe collect.\n\n### Cookies\n\nOne cookie.\n\n## Contact\n\nMail us."
     )
     flat = "## Privacy\n\nIntro.\n\n## Data\n\nWe collect.\n\n#### Cookies\n\nOne cookie.\n\n## Contact\n\nMail us."
-    expected = [("Privacy", 1), ("Privacy > Data", 2), ("Privacy > Data > Cookies", 3), ("Privacy > Contact", 2)]
-    assert [(s.path, s.level) for s in split_sections(marked_title)] == expected
-    assert [(s.path, s.level) for s in split_sections(flat)] == expected
-    assert [s.section_sha256 for s in split_sections(marked_title)] == [s.section_sha256 for s in split_sections(flat)]
+    assert canonical_headings(flat) == canonical_headings(marked_title) == marked_title
+    expected = ["Privacy", "Privacy > Data", "Privacy > Data > Cookies", "Privacy > Contact"]
+    assert [s.path for s in split_sections(canonical_headings(flat))] == expected
+    untitled = "Intro.\n\n### A\n\ntext\n\n##### B\n\ntext"
+    assert canonical_headings(untitled) == "Intro.\n\n# A\n\ntext\n\n## B\n\ntext"
 
 
 def test_sections_strip_emphasis_from_headings() -> None:
