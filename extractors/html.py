@@ -15,6 +15,7 @@ is rendered by our own reader and the extractor is recorded as ``palimpsest-dom-
 
 from __future__ import annotations
 
+import logging
 import re
 
 import trafilatura
@@ -22,6 +23,7 @@ import trafilatura
 from extractors import dom, fallback
 from extractors.normalise import tokens
 
+log = logging.getLogger(__name__)
 EXTRACTOR = f"palimpsest-html-2/trafilatura-{trafilatura.__version__}"
 FALLBACK = f"palimpsest-html-2/{fallback.EXTRACTOR}"
 #: trafilatura must find at least this share of the visible non-link words, or the fallback is used.
@@ -50,19 +52,26 @@ def main_text(html: str, url: str | None = None) -> tuple[str, str]:
     )
     if block is not None:
         dom.defuse_names(block)
-    result = trafilatura.extract(
-        root,
-        url=url,
-        output_format="markdown",
-        favor_recall=True,
-        include_tables=True,
-        include_formatting=True,
-        include_comments=False,
-        include_links=False,
-        include_images=False,
-        deduplicate=False,
-        with_metadata=False,
-    )
+    try:
+        result = trafilatura.extract(
+            root,
+            url=url,
+            output_format="markdown",
+            favor_recall=True,
+            include_tables=True,
+            include_formatting=True,
+            include_comments=False,
+            include_links=False,
+            include_images=False,
+            deduplicate=False,
+            with_metadata=False,
+        )
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError) as err:
+        # As of 2026-11, trafilatura's issue tracker holds crashes on malformed pages (ValueError on table spans,
+        # adbar/trafilatura#681 and #685; TypeError, #60 and #140). One odd page must not stop a crawl: our own
+        # reader takes over, and the fallback is recorded as the extractor.
+        log.warning("trafilatura failed on %s (%s); using our own reader", url, err)
+        result = None
     text = _tidy(result or "")
     if len(tokens(text)) < _FOUND_SHARE * visible and len(tokens(reference)) > len(tokens(text)):
         return reference, FALLBACK

@@ -157,6 +157,15 @@ def test_the_fallback_takes_over_when_trafilatura_finds_little(monkeypatch: pyte
     assert POLICY in result.text and result.text.startswith("# Privacy")
 
 
+def test_a_trafilatura_crash_falls_back_to_our_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(*args, **kwargs):
+        raise ValueError("invalid literal for int() with base 10: ''")
+
+    monkeypatch.setattr(html_extractor.trafilatura, "extract", crash)
+    result = extract_policy(_page(f"<div><h1>Privacy</h1><p>{POLICY}</p></div>"), "u")
+    assert result.extractor.endswith("palimpsest-dom-1") and POLICY in result.text
+
+
 def test_trafilatura_is_kept_when_it_finds_the_text() -> None:
     result = extract_policy(_page(f"<main><h1>Privacy</h1><p>{POLICY}</p></main>"), "u")
     assert "trafilatura" in result.extractor
