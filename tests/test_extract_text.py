@@ -76,6 +76,17 @@ def test_language_is_detected_in_the_five_main_languages(text: str, code: str) -
     assert detect_language(text) == code
 
 
+def test_kanji_dense_japanese_is_japanese_and_chinese_is_chinese() -> None:
+    assert (
+        detect_language("個人情報保護法第二十三条第一項各号に該当する場合を除き、本人の同意なく第三者提供を行わない。")
+        == "ja"
+    )
+    assert (
+        detect_language("我们仅会与物流公司和支付机构共享完成交易所必需的信息，不会向其他第三方出售您的个人信息。")
+        == "zh"
+    )
+
+
 def test_cjk_words_are_characters_and_hangul_words_are_words() -> None:
     assert count_words("個人情報を保護します") == 10
     assert count_words("개인정보 처리방침을 안내합니다") == 3
