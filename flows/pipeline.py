@@ -270,7 +270,9 @@ def store_results(
         con.execute("BEGIN TRANSACTION")
         store.save_payloads(con, payloads)
         store.save_texts(con, texts)
-        store.save_sections(con, [section for text in texts for section in text.sections])
+        # The first text stored under a hash is the one kept (save_texts), so its sections are the ones stored.
+        first = {text.text_sha256: text for text in reversed(texts)}
+        store.save_sections(con, [section for text in first.values() for section in text.sections])
         store.save_extractions(con, plan.run_id, extractions)
         summary.rows = store.save_captures(con, rows)
         con.execute("COMMIT")

@@ -123,15 +123,27 @@ def save_texts(con: duckdb.DuckDBPyConnection, rows: Iterable[TextRow]) -> None:
 
 
 def save_sections(con: duckdb.DuckDBPyConnection, rows: Iterable[SectionRow]) -> None:
-    """Store sections; a text's sections are stored once, like the text itself."""
-    data = [(r.text_sha256, r.ord, r.path, r.heading, r.body, r.section_sha256) for r in rows]
+    """Store sections of texts whose sections are not stored yet: a text's sections are written once, like the
+    text itself, whether or not the table has a key to refuse duplicates."""
+    pending = list(rows)
+    if not pending:
+        return
+    hashes = sorted({r.text_sha256 for r in pending})
+    stored = {
+        row[0]
+        for row in con.execute(
+            "SELECT DISTINCT text_sha256 FROM section WHERE text_sha256 IN (SELECT unnest(?::VARCHAR[]))", [hashes]
+        ).fetchall()
+    }
+    data = {
+        (r.text_sha256, r.ord): (r.text_sha256, r.ord, r.path, r.heading, r.body, r.section_sha256)
+        for r in reversed(pending)
+        if r.text_sha256 not in stored
+    }
     if data:
         con.executemany(
-            """
-            INSERT INTO section (text_sha256, ord, path, heading, body, section_sha256)
-            VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-            """,
-            data,
+            "INSERT INTO section (text_sha256, ord, path, heading, body, section_sha256) VALUES (?, ?, ?, ?, ?, ?)",
+            sorted(data.values(), key=lambda row: (row[0], row[1])),
         )
 
 
