@@ -4,7 +4,7 @@ visible text with our own DOM reader as the fallback.
 trafilatura settings were chosen by measurement on the golden corpus (``benchmarks/extraction_eval.py``, 2026-11):
 
 * ``favor_recall``: precision mode lost up to 28% of a page (a Japanese ``<dl>`` page, 1990s table pages, a Word
-  export), and ``fast=True`` (no fallback comparisons) up to 14%, for a 25% gain in speed;
+  export), and ``fast=True`` (no fallback comparisons) lost up to 14%;
 * ``include_tables`` keeps the tables of data categories that policies hold;
 * ``include_formatting`` is what makes trafilatura print headings as ``#`` lines (without it no heading is marked
   on any layout); the bold and italic marks it adds are ignored by normalisation;
