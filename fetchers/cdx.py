@@ -1,9 +1,5 @@
 """CDX search against the Internet Archive or a pywb collection, with no flag to say which.
 
-We speak to CDX servers through our own thin client on ``requests`` rather than edgi's ``wayback`` package:
-as of 0.5.1 that package hard-codes web.archive.org (``CDX_SEARCH_URL``), so it cannot point at a pywb or any
-other archive, which our tests and many users need.
-
 Wire shapes we read (all recognised from the body itself):
 
 * IA, ``output=json``: a JSON array whose first row is the header (``urlkey, timestamp, original, mimetype,
@@ -76,6 +72,35 @@ def parse_cdx(body: str) -> CdxPage:
     if first.startswith("<"):
         raise ValueError("the CDX endpoint answered with HTML, not CDX; is PALIMPSEST_CDX_URL right?")
     return _parse_ia_text(body.splitlines())
+
+
+def looks_truncated(body: str) -> bool:
+    """Whether a CDX body was cut short in transit (its last row unfinished), rather than holding bad rows.
+
+    A JSON array that does not close, or a last NDJSON/CDXJ line that is not a whole object, means the
+    connection ended early: the client retries it instead of losing every row after the cut (and the resume key
+    that IA puts last). Plain-text bodies carry no such mark; their short rows are counted as malformed.
+    """
+    text = body.rstrip()
+    if not text:
+        return False
+    if text.startswith("["):
+        return not _loads_ok(text)
+    last = text.rsplit("\n", 1)[-1].strip()
+    if last.startswith("{"):
+        return not _loads_ok(last)
+    first = text.split("\n", 1)[0]
+    if first.split(" ", 2)[-1].startswith("{"):
+        return not _loads_ok(last.split(" ", 2)[-1])
+    return False
+
+
+def _loads_ok(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _parse_ia_json(text: str) -> CdxPage:

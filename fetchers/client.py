@@ -1,18 +1,29 @@
-"""The HTTP layer: one ``requests`` session, one limiter per endpoint, and the only retry loop in Palimpsest.
+"""The HTTP layer: one ``requests`` session per thread, one limiter per endpoint, and the only retry loop.
+
+We talk to archives through this thin client on ``requests`` rather than edgi's ``wayback`` package: as of 0.5.1
+that package hard-codes web.archive.org (``CDX_SEARCH_URL``, ``MEMENTO_URL_PATTERN``), so it cannot point at a
+pywb or any other archive, which our tests and many users need.
 
 Prefect tasks never add retries on top of this one (STYLE lesson 5). Failures are sorted here:
 
 * transient (retried up to ``max_attempts``): connection errors, timeouts, truncated bodies, 5xx, 429;
-  429 and 503 also penalise the endpoint's limiter so the whole process slows down;
+  429 and 503 also penalise the endpoint's limiter so the whole process slows down and waits out a cool-down;
 * terminal (raised at once, recorded by the caller): 403 blocked/excluded, 404 no-memento, other 4xx.
 
+When the archive cannot be reached at all, going on only piles up failures (and, on IA, hammers a firewall), so
+the client raises :class:`ArchiveUnreachable` and the crawl stops, to be resumed by a rerun: after a request
+spends every attempt on 429/503 (about a quarter of an hour of cool-downs), or after ``unreachable_after``
+requests in a row spend every attempt on connection errors or 5xx.
+
 Archived responses are data, not errors: a replay answer carrying ``Memento-Datetime`` is returned whatever its
-status, because an archived 404 or 503 is a real capture of the site.
+status, because an archived 404 or 429 is a real capture of the site.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -20,6 +31,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from fetchers.cdx import looks_truncated
 from fetchers.limiter import RateLimiter, limiter_for
 from palimpsest import __version__
 from palimpsest.errors import (
@@ -65,10 +77,20 @@ class ClientStats:
     requests: dict[str, int] = field(default_factory=lambda: {"cdx": 0, "replay": 0})
     retries: int = 0
     waited: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, kind: str, *, waited: float = 0.0, retry: bool = False) -> None:
+        with self._lock:
+            self.requests[kind] += 1
+            self.waited += waited
+            self.retries += retry
 
 
 class ArchiveClient:
-    """Talks to one archive: a CDX endpoint and a replay prefix, each with its own shared limiter."""
+    """Talks to one archive: a CDX endpoint and a replay prefix, each with its own process-wide limiter.
+
+    Safe to share between threads: each thread gets its own ``requests`` session, and the limiters are shared.
+    """
 
     def __init__(
         self,
@@ -79,6 +101,7 @@ class ArchiveClient:
         replay_rate: float = 300.0,
         max_attempts: int = 5,
         backoff: float = 2.0,
+        unreachable_after: int = 5,
         timeout: tuple[float, float] = (10.0, 60.0),
         limiter_options: dict[str, float] | None = None,
         session: requests.Session | None = None,
@@ -92,9 +115,12 @@ class ArchiveClient:
         }
         self.max_attempts = max_attempts
         self.backoff = backoff
+        self.unreachable_after = unreachable_after
         self.timeout = timeout
-        self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self._shared_session = session
+        self._local = threading.local()
+        self._rng = random.Random()  # noqa: S311 - jitter for back-off, not cryptography
+        self._failures_in_a_row = 0
         self.stats = ClientStats()
 
     @classmethod
@@ -106,6 +132,17 @@ class ArchiveClient:
             replay_rate=settings.replay_rate,
             **options,
         )
+
+    @property
+    def session(self) -> requests.Session:
+        """This thread's session (or the one given to the constructor, for every thread)."""
+        if self._shared_session is not None:
+            return self._shared_session
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
+        return session
 
     # -- public --------------------------------------------------------------------------------------------
 
@@ -130,29 +167,44 @@ class ArchiveClient:
         limiter = self.limiters[kind]
         last: ArchiveError = ArchiveUnreachable(f"{url}: no attempt made", url=url)
         for attempt in range(1, self.max_attempts + 1):
-            self.stats.waited += limiter.acquire()
-            self.stats.requests[kind] += 1
+            waited = limiter.acquire()
+            self.stats.count(kind, waited=waited, retry=attempt > 1)
             try:
                 answer = self._send(url, params)
-            except TransientArchiveError as err:
-                last = err
-            else:
                 failure = _transient_failure(answer, kind)
-                if failure is None:
-                    limiter.relax()
-                    return answer
-                last = failure
+            except TransientArchiveError as err:
+                failure = err
+            if failure is None:
+                limiter.relax()
+                self._failures_in_a_row = 0
+                return answer
+            last = failure
             if isinstance(last, RateLimited):
                 pause = limiter.penalise(last.retry_after)
-                log.warning("%s: %s; slowing %s requests, cooling down %.0f s", url, last, kind, pause)
+                log.warning("%s: %s; slowing %s requests, sending nothing for %.0f s", url, last, kind, pause)
             elif attempt < self.max_attempts:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
+                # Jittered exponential back-off for this request only; the limiter still spaces everyone.
+                time.sleep(self.backoff * 2 ** (attempt - 1) * self._rng.uniform(0.5, 1.5))
             if attempt < self.max_attempts:
-                self.stats.retries += 1
                 log.info("retrying %s (attempt %d of %d): %s", url, attempt + 1, self.max_attempts, last)
-        if isinstance(last, TransientArchiveError) and kind == "cdx":
-            raise ArchiveUnreachable(f"{url}: gave up after {self.max_attempts} attempts: {last}", url=url)
+        self._give_up(kind, url, last)
         raise last
+
+    def _give_up(self, kind: str, url: str, last: ArchiveError) -> None:
+        """Every attempt failed: raise ArchiveUnreachable when going on would only make things worse."""
+        self._failures_in_a_row += 1
+        if isinstance(last, RateLimited):
+            raise ArchiveUnreachable(
+                f"{url}: the archive still answers {kind} requests with 'slow down' after {self.max_attempts} "
+                f"attempts and cool-downs; stopped so as not to be blocked. Run the same command later to resume.",
+                url=url,
+            ) from last
+        if kind == "cdx" or self._failures_in_a_row >= self.unreachable_after:
+            raise ArchiveUnreachable(
+                f"{url}: gave up after {self.max_attempts} attempts ({last}); "
+                f"{self._failures_in_a_row} request(s) in a row failed this way",
+                url=url,
+            ) from last
 
     def _send(self, url: str, params: list[tuple[str, str]] | None) -> Answer:
         try:
@@ -205,6 +257,8 @@ def _transient_failure(answer: Answer, kind: str) -> ArchiveError | None:
         return RateLimited(f"{answer.status} from {answer.url}", url=answer.url, retry_after=seconds)
     if answer.status >= 500:
         return TransientArchiveError(f"{answer.status} from {answer.url}", url=answer.url, reason="server")
+    if kind == "cdx" and answer.status == 200 and looks_truncated(answer.body.decode("utf-8", "replace")):
+        return TransientArchiveError(f"truncated CDX answer from {answer.url}", url=answer.url, reason="truncated")
     return None
 
 

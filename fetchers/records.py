@@ -65,8 +65,9 @@ class Fetched:
     """The raw answer to one ``id_`` replay request, as the archive gave it.
 
     ``body`` is the payload exactly as archived (content-encoding not removed), so its SHA-1 is comparable to the
-    CDX digest. ``headers`` are the original response headers as archived. ``memento`` is the capture time the
-    archive says it really served, which can differ from what we asked for.
+    CDX digest. ``headers`` are the original response headers as archived. ``memento`` and ``served_url`` are the
+    capture time and URL the archive says it really served, which can differ from what we asked for when the
+    archive answers with its nearest capture instead (IA through a 302 hop, pywb directly): see :attr:`served`.
     """
 
     capture: Capture
@@ -76,6 +77,7 @@ class Fetched:
     memento: datetime
     location: str | None = None
     requested_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    served_url: str = ""
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -115,5 +117,19 @@ class Fetched:
 
     @property
     def inexact(self) -> bool:
-        """The archive served a different capture time than requested (pywb's nearest-capture answer)."""
+        """The archive served another capture than the one asked for (its nearest one, at another time)."""
         return self.memento.replace(microsecond=0) != self.capture.timestamp
+
+    @property
+    def served(self) -> Capture:
+        """The capture these bytes really are: the archive's time and URL, and the digest of the bytes."""
+        if not self.inexact:
+            return self.capture
+        digest = self.capture.digest if self.digest_matches else self.body_digest
+        return Capture(
+            timestamp=self.memento.replace(microsecond=0),
+            original=self.served_url or self.capture.original,
+            digest=digest,
+            statuscode=self.status,
+            mimetype=(self.header("Content-Type") or "").split(";", 1)[0].strip(),
+        )

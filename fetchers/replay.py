@@ -13,6 +13,7 @@ we read each one ourselves:
 
 from __future__ import annotations
 
+import posixpath
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
@@ -85,6 +86,8 @@ def _fetched(client: ArchiveClient, capture: Capture, answer: Answer, url: str) 
     if 300 <= answer.status < 400:
         raw = answer.header("x-archive-orig-location") or answer.header("Location")
         location = original_target(client, raw, capture.original) if raw else None
+    # Which capture this really is: pywb names it in Content-Location, IA in the URL its 302 hop led us to.
+    served = _unwrapped(client, answer.header("Content-Location") or "") or _unwrapped(client, url)
     return Fetched(
         capture=capture,
         status=answer.status,
@@ -92,20 +95,35 @@ def _fetched(client: ArchiveClient, capture: Capture, answer: Answer, url: str) 
         body=answer.body,
         memento=memento,
         location=location,
+        served_url=served or capture.original,
     )
 
 
 def original_target(client: ArchiveClient, location: str, page_url: str) -> str:
     """The original URL an archived redirect points to, whether or not the archive rewrote the Location."""
-    absolute = urljoin(client.replay_url, location) if location.startswith(("/", "//")) else location
-    prefix = client.replay_url
-    if absolute.startswith(prefix):
-        rest = absolute[len(prefix) :]
-        stamp, _, target = rest.partition("/")
-        if stamp[:4].isdigit() and target:
-            return _fix_scheme_slashes(target)
+    unwrapped = _unwrapped(client, location)
+    if unwrapped:
+        return unwrapped
     # pywb keeps the archived Location as the site sent it: resolve relative ones against the captured page.
     return urljoin(page_url, location)
+
+
+def _unwrapped(client: ArchiveClient, url: str) -> str | None:
+    """``<replay prefix><timestamp><modifier>/<original>`` → ``<original>``; None for any other URL.
+
+    Relative (``/web/…``) and scheme-relative (``//web.archive.org/web/…``) forms, as IA writes archived
+    Locations (recorded 2020), are read against the replay prefix.
+    """
+    if not url:
+        return None
+    absolute = urljoin(client.replay_url, url) if url.startswith(("/", "//")) else url
+    prefix = client.replay_url
+    if not absolute.startswith(prefix):
+        return None
+    stamp, _, target = absolute[len(prefix) :].partition("/")
+    if stamp[:4].isdigit() and target:
+        return _fix_scheme_slashes(target)
+    return None
 
 
 def _fix_scheme_slashes(url: str) -> str:
@@ -143,6 +161,12 @@ def _memento_datetime(value: str | None, capture: Capture) -> datetime:
 
 
 def inside_archive(client: ArchiveClient, url: str) -> bool:
-    """Whether ``url`` is under the configured replay prefix (same scheme, host, port and path prefix)."""
+    """Whether ``url`` is under the configured replay prefix (same scheme, host, port and path prefix).
+
+    The host is compared as written, user-info included (``http://archive@evil.example/`` is outside), and dot
+    segments are resolved first, so ``<prefix>../elsewhere`` is outside too.
+    """
     target, prefix = urlsplit(url), urlsplit(client.replay_url)
-    return (target.scheme, target.netloc) == (prefix.scheme, prefix.netloc) and target.path.startswith(prefix.path)
+    path = posixpath.normpath(target.path) + ("/" if target.path.endswith("/") else "")
+    same_host = (target.scheme, target.netloc) == (prefix.scheme, prefix.netloc)
+    return same_host and (path.startswith(prefix.path) or path + "/" == prefix.path)

@@ -110,13 +110,15 @@ def _record_bytes(fetched: Fetched) -> bytes:
     headers.append(("Content-Length", str(len(fetched.body))))
     status_line = f"{fetched.status} {_REASONS.get(fetched.status, 'Archived')}"
     http_headers = StatusAndHeaders(status_line, headers, protocol="HTTP/1.1")
+    # The record is the capture the archive really served (its time and URL), even when we asked for another.
+    served = fetched.served
     warc_headers = {
         "WARC-Date": fetched.memento.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "WARC-Source-URI": fetched.capture.original,
-        "WARC-Palimpsest-Digest": fetched.capture.digest,
+        "WARC-Source-URI": served.original,
+        "WARC-Palimpsest-Digest": served.digest,
     }
     record = writer.create_warc_record(
-        fetched.capture.original,
+        served.original,
         "response",
         payload=io.BytesIO(fetched.body),
         http_headers=http_headers,

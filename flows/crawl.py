@@ -1,8 +1,9 @@
 """One policy's crawl as numbered steps, runnable as plain calls or as Prefect tasks (same code path).
 
 1. find the captures of the URL in the archive's CDX;
-2. plan: settle what needs no fetch, pick one capture per digest (or redirect run) to fetch;
-3. fetch each batch's raw bytes into the WARC store;
+2. plan: settle what needs no fetch, group the rest by digest (or redirect run), one fetch per group;
+3. fetch each batch's raw bytes into the WARC store (all groups, or with ``sample``, one per period and then
+   bisection between differing neighbours: :mod:`flows.sampling`);
 4. extract the policy text of each fetched body;
 5. store payloads, texts and every capture's outcome;
 6. follow archived redirects *inside the archive* (CDX of the target, from the redirect on), cutting loops;
@@ -11,16 +12,20 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from flows import pipeline
+from flows import pipeline, sampling
+from palimpsest.errors import TerminalArchiveError
 from palimpsest.settings import Settings
+from warehouse.records import CaptureRow
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,8 @@ class CrawlReport:
     versions: int = 0
     malformed_rows: int = 0
     cutoffs: list[str] = field(default_factory=list)
+    sample: str | None = None
+    inferred: int = 0
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -89,11 +96,21 @@ def run_crawl(
     site: str | None = None,
     from_: datetime | None = None,
     to: datetime | None = None,
+    sample: str | None = None,
     steps: Steps = PLAIN,
     batch_size: int = BATCH_SIZE,
+    on_progress: Callable[[CrawlReport], None] | None = None,
 ) -> CrawlReport:
+    """Crawl one policy URL (and the URLs its archived redirects lead to) into the warehouse.
+
+    Every batch is stored in its own transaction as soon as it is fetched, so a crawl killed at any point loses
+    at most the batches in flight, and a rerun picks up from what is stored. ``sample`` (daily, weekly, monthly
+    or yearly) fetches one capture per period and bisects between differing neighbours (:mod:`flows.sampling`).
+    """
+    sampling.check_period(sample)
     site = site or default_site(url)
-    report = CrawlReport(site=site, url=url)
+    report = CrawlReport(site=site, url=url, sample=sample)
+    crawl = _Crawl(settings, steps, batch_size, report, on_progress)
     steps.record_move(settings, site, url, since=None, source="start", via=None)
     queue: list[tuple[str, datetime | None]] = [(url, from_)]
     visited: set[str] = set()
@@ -101,20 +118,24 @@ def run_crawl(
         current, start = queue.pop(0)
         visited.add(same_page(current))
         report.urls.append(current)
-        # 1. find
-        found = steps.find_captures(settings, current, start, to)
+        # 1. find (a redirect target the archive will not list is noted, not fatal)
+        try:
+            found = steps.find_captures(settings, current, start, to)
+        except TerminalArchiveError as err:
+            if current == url:
+                raise
+            report.cutoffs.append(f"{current}: not followed, the archive's index refused it ({err})")
+            continue
         report.captures_found += len(found.captures)
         report.malformed_rows += len(found.stats.malformed)
         # 2. plan, and store what needed no fetch
-        plan = steps.plan_captures(settings, site, current, found.captures)
-        summary = steps.store_results(settings, plan, [], [])
-        _count(report, summary)
-        # 3–5. fetch, extract, store, batch by batch
-        for batch in _batches(plan.to_fetch, batch_size):
-            fetched = steps.fetch_captures(settings, batch)
-            extracted = steps.extract_texts(fetched)
-            summary = steps.store_results(settings, replace(plan, decided=()), fetched, extracted)
-            _count(report, summary)
+        plan = steps.plan_captures(settings, site, current, found.captures, sampled=sample is not None)
+        summary = crawl.store(plan, [], [])
+        # 3–5. fetch, extract, store, batch by batch (all groups, or sample and bisect)
+        if sample is None:
+            summary = crawl.fetch(plan, plan.groups) or summary
+        else:
+            summary = _sampled(crawl, plan, found.captures, sample) or summary
         # 6. follow archived redirects inside the archive
         for moved_at, target in summary.moves:
             if same_page(target) in visited:
@@ -129,9 +150,99 @@ def run_crawl(
     return report
 
 
-def _count(report: CrawlReport, summary: pipeline.StoreSummary) -> None:
-    report.fetched += summary.fetched
-    report.outcomes.update(summary.outcomes)
+def _sampled(crawl: _Crawl, plan: pipeline.Plan, captures: tuple, period: str) -> pipeline.StoreSummary | None:
+    """Fetch the redirect runs and the samples, then bisect round by round; store what can be inferred."""
+    known = {digest: row.text_sha256 if row.usable else None for digest, row in plan.known.items()}
+    tried = {key for key in plan.settled - plan.inferred if key[2] not in known}
+    bisection = sampling.Bisection(captures, period, known, tried)
+    groups = [group for group in plan.groups if group[0].is_redirect]
+    summary = None
+    while True:
+        groups += bisection.groups(bisection.next_round())
+        if not groups:
+            break
+        fetched, extracted = [], []
+        summary = crawl.fetch(plan, tuple(groups), fetched, extracted) or summary
+        for outcome in fetched:
+            bisection.asked(outcome.group)
+        for result in extracted:
+            if result.extraction is not None:
+                bisection.learn(
+                    result.extraction.digest, result.extraction.text_sha256 if result.extraction.usable else None
+                )
+        groups = []
+    rows = tuple(_inferred_row(plan.site, item) for item in bisection.inferred())
+    crawl.report.inferred += len(rows)
+    return crawl.store(replace(plan, decided=rows), [], []) if rows else summary
+
+
+def _inferred_row(site: str, item: sampling.Inference) -> CaptureRow:
+    capture = item.capture
+    return CaptureRow(
+        site=site,
+        url=capture.original,
+        ts=capture.timestamp,
+        digest=capture.digest,
+        status=capture.statuscode,
+        mime=capture.mimetype,
+        length=capture.length,
+        outcome="same-text",
+        detail=f"inferred: between {item.after.ts14} and {item.before.ts14}, which have this text",
+        text_sha256=item.text_sha256,
+        quality="ok",
+        usable=True,
+        provenance="inferred",
+    )
+
+
+class _Crawl:
+    """Runs the fetch–extract–store steps for a crawl, fetching the next batch while the current one is stored."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        steps: Steps,
+        batch_size: int,
+        report: CrawlReport,
+        on_progress: Callable[[CrawlReport], None] | None,
+    ) -> None:
+        self.settings, self.steps, self.batch_size = settings, steps, batch_size
+        self.report, self.on_progress = report, on_progress
+
+    def store(self, plan: pipeline.Plan, fetched: list, extracted: list) -> pipeline.StoreSummary:
+        summary = self.steps.store_results(self.settings, plan, fetched, extracted)
+        self.report.fetched += summary.fetched
+        self.report.outcomes.update(summary.outcomes)
+        if self.on_progress is not None:
+            self.on_progress(self.report)
+        return summary
+
+    def fetch(
+        self,
+        plan: pipeline.Plan,
+        groups: tuple[tuple, ...],
+        fetched_out: list | None = None,
+        extracted_out: list | None = None,
+    ) -> pipeline.StoreSummary | None:
+        """Fetch, extract and store ``groups`` batch by batch; the last store's summary, or None if none."""
+        batches = list(_batches(groups, self.batch_size))
+        summary = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as pool:
+            pending = self._submit(pool, batches[0]) if batches else None
+            for index in range(len(batches)):
+                fetched = pending.result()  # type: ignore[union-attr]
+                if index + 1 < len(batches):
+                    pending = self._submit(pool, batches[index + 1])
+                extracted = self.steps.extract_texts(fetched)
+                summary = self.store(replace(plan, decided=()), fetched, extracted)
+                if fetched_out is not None and extracted_out is not None:
+                    fetched_out.extend(fetched)
+                    extracted_out.extend(extracted)
+        return summary
+
+    def _submit(self, pool: ThreadPoolExecutor, batch: tuple) -> Future:
+        # The copied context carries a Prefect flow run (when there is one) into the prefetching thread.
+        return pool.submit(contextvars.copy_context().run, self.steps.fetch_captures, self.settings, batch)
 
 
 def _batches(items: Sequence, size: int) -> Iterator[tuple]:

@@ -7,24 +7,20 @@ orchestration benchmark compares the two). Work is batched: a step handles many 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
+from pathlib import Path
 
 from extractors import Extracted, extract_policy
 from extractors.html import EXTRACTOR
 from extractors.quality import OK
-from fetchers import ArchiveClient, Capture, Fetched, SearchResult, WarcRef, WarcStore, fetch_capture
+from fetchers import ArchiveClient, Capture, Fetched, SearchResult, WarcRef, WarcStore
+from fetchers.groups import fetch_group
 from fetchers.search import search_captures
 from fetchers.warcstore import WarcStoreError
-from palimpsest.errors import (
-    ExtractionError,
-    PalimpsestError,
-    TerminalArchiveError,
-    TransientArchiveError,
-    UnusableText,
-)
+from flows.records import ExtractOutcome, FetchOutcome, Plan, StoreSummary
+from palimpsest.errors import ExtractionError, PalimpsestError, UnusableText
 from palimpsest.settings import Settings
 from warehouse import store, warehouse
 from warehouse.records import CaptureRow, ExtractionRow, PayloadRow, SectionRow, TextRow
@@ -32,47 +28,8 @@ from warehouse.versions import rebuild_versions
 
 log = logging.getLogger(__name__)
 
-
-# --- records passed between steps ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What to do with one URL's captures: rows already decided, leaders to fetch, and who shares their result."""
-
-    site: str
-    url: str
-    originals: frozenset[str]
-    decided: tuple[CaptureRow, ...]
-    to_fetch: tuple[Capture, ...]
-    followers: dict[tuple, tuple[Capture, ...]] = field(default_factory=dict)
-    run_id: int = 0
-
-
-@dataclass(frozen=True)
-class FetchOutcome:
-    capture: Capture
-    fetched: Fetched | None = None
-    ref: WarcRef | None = None
-    error: str | None = None  # "error:<reason>" or "skipped:<reason>"
-    detail: str | None = None
-
-
-@dataclass(frozen=True)
-class ExtractOutcome:
-    capture: Capture
-    text: TextRow | None = None
-    extraction: ExtractionRow | None = None
-
-
-@dataclass
-class StoreSummary:
-    """What one store step did; ``moves`` are every archived redirect of the URL: (first seen, target)."""
-
-    rows: int = 0
-    fetched: int = 0
-    moves: list[tuple[datetime, str]] = field(default_factory=list)
-    outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+#: Replay requests in flight at once; the limiter spaces them all the same.
+FETCH_WORKERS = 4
 
 
 # --- 1. find --------------------------------------------------------------------------------------------------
@@ -91,53 +48,55 @@ def find_captures(settings: Settings, url: str, from_: datetime | None, to: date
 # --- 2. plan --------------------------------------------------------------------------------------------------
 
 
-def plan_captures(settings: Settings, site: str, url: str, captures: tuple[Capture, ...]) -> Plan:
-    """Decide each new capture without fetching where we can; pick one leader to fetch per digest or redirect run."""
+def plan_captures(
+    settings: Settings, site: str, url: str, captures: tuple[Capture, ...], *, sampled: bool = False
+) -> Plan:
+    """Decide each new capture without fetching where we can; group the rest, one fetch per group.
+
+    A sampled crawl keeps the captures it inferred as settled; a full crawl fetches them, to know for sure.
+    """
+    urls = {c.original for c in captures}
     with warehouse(settings.db) as con:
         store.ensure_site(con, site)
-        settled = store.settled_captures(con, site, {c.original for c in captures})
+        settled = store.settled_captures(con, site, urls, include_inferred=sampled)
+        inferred = store.inferred_captures(con, site, urls) if sampled else set()
         run_id = store.extraction_run(con, EXTRACTOR)
-        fresh = [c for c in captures if c.key not in settled]
-        known = store.extractions_for(con, run_id, [c.digest for c in fresh])
+        known = store.extractions_for(con, run_id, [c.digest for c in captures])
     decided: list[CaptureRow] = []
-    leaders: dict[tuple, Capture] = {}
-    followers: dict[tuple, list[Capture]] = defaultdict(list)
-    run_leader: Capture | None = None
-    for capture in fresh:
+    groups: dict[tuple, list[Capture]] = {}
+    run: list[Capture] | None = None
+    for capture in (c for c in captures if c.key not in settled):
         if capture.is_redirect:
-            if run_leader is None:
-                # Bodiless redirects share one digest whatever their target, so we fetch one per run of
-                # consecutive redirects, not one per digest; the rest of the run shares its target.
-                run_leader = capture
-                leaders[leader_key(capture)] = capture
-            else:
-                followers[leader_key(run_leader)].append(capture)
+            # Bodiless redirects share one digest whatever their target, so we fetch one per run of
+            # consecutive redirects, not one per digest; the rest of the run shares its target.
+            if run is None:
+                run = groups[("redirect", capture.key)] = []
+            run.append(capture)
             continue
-        run_leader = None
+        run = None
         if capture.is_not_found:
             decided.append(_row(site, capture, "not-found"))
         elif capture.statuscode is not None and not 200 <= capture.statuscode < 300:
             decided.append(_row(site, capture, f"skipped:status-{capture.statuscode}"))
         elif capture.digest in known:
             decided.append(_from_extraction(site, capture, known[capture.digest]))
-        elif leader_key(capture) in leaders:
-            followers[leader_key(capture)].append(capture)
         else:
-            leaders[leader_key(capture)] = capture
+            groups.setdefault(group_key(capture), []).append(capture)
     return Plan(
         site=site,
         url=url,
-        originals=frozenset(c.original for c in captures) | {url},
+        originals=frozenset(urls) | {url},
         decided=tuple(decided),
-        to_fetch=tuple(leaders.values()),
-        followers={key: tuple(value) for key, value in followers.items()},
+        groups=tuple(tuple(members) for members in groups.values()),
         run_id=run_id,
+        known=known,
+        settled=frozenset(settled),
+        inferred=frozenset(inferred),
     )
 
 
-def leader_key(capture: Capture) -> tuple:
-    if capture.is_redirect:
-        return ("redirect", capture.original, capture.timestamp)
+def group_key(capture: Capture) -> tuple:
+    """Captures with one key hold the same bytes: the digest, unless the archive gave none."""
     if capture.digest in {"", "-"}:
         return ("capture", capture.key)
     return ("digest", capture.digest)
@@ -146,33 +105,40 @@ def leader_key(capture: Capture) -> tuple:
 # --- 3. fetch -------------------------------------------------------------------------------------------------
 
 
-def fetch_captures(settings: Settings, captures: tuple[Capture, ...]) -> list[FetchOutcome]:
-    """Fetch each capture's raw bytes and keep them in the WARC store. Failures become outcomes, never raise."""
+def fetch_captures(settings: Settings, groups: tuple[tuple[Capture, ...], ...]) -> list[FetchOutcome]:
+    """Fetch one member of each group and keep the bytes in the WARC store. Failures become outcomes.
+
+    Groups are fetched by a few threads at once (the limiter still spaces every request), so that an archive
+    that takes a second to answer, as IA often does, can still be asked at the configured rate.
+    """
     client = client_for(settings)
-    warcs = WarcStore(settings.warc_dir)
-    results = []
-    for capture in captures:
-        try:
-            fetched = fetch_capture(client, capture)
-        except TerminalArchiveError as err:
-            results.append(FetchOutcome(capture, error=f"error:{err.reason}", detail=str(err)))
-            continue
-        except TransientArchiveError as err:
-            results.append(FetchOutcome(capture, error=f"error:{err.reason}", detail=str(err)))
-            continue
-        if not fetched.digest_matches:
-            detail = f"body SHA-1 {fetched.body_digest} does not match CDX digest {capture.digest}"
-            if fetched.inexact:
-                detail += f"; the archive served {fetched.memento:%Y%m%d%H%M%S} instead"
-            results.append(FetchOutcome(capture, fetched, error="error:digest-mismatch", detail=detail))
+    with ThreadPoolExecutor(max_workers=max(1, min(FETCH_WORKERS, len(groups)))) as pool:
+        results = list(pool.map(partial(fetch_group, client), groups))
+    warcs = warc_store_for(settings.warc_dir)
+    outcomes: list[FetchOutcome] = []
+    for result in results:
+        for stray in result.strays:
+            try:
+                outcomes.append(FetchOutcome(stray.served, stray, warcs.write(stray)))
+            except WarcStoreError as err:
+                log.warning("could not keep the bytes of %s: %s", stray.served.original, err)
+        first = result.group[0]
+        if result.fetched is None:
+            outcomes.append(FetchOutcome(first, error=result.error, detail=result.detail, group=result.group))
             continue
         try:
-            ref = warcs.write(fetched)
+            ref = warcs.write(result.fetched)
         except WarcStoreError as err:
-            results.append(FetchOutcome(capture, error="error:warc-write", detail=str(err)))
+            outcomes.append(FetchOutcome(first, error="error:warc-write", detail=str(err), group=result.group))
             continue
-        results.append(FetchOutcome(capture, fetched, ref))
-    return results
+        outcomes.append(FetchOutcome(result.fetched.served, result.fetched, ref, group=result.group))
+    return outcomes
+
+
+@lru_cache(maxsize=8)
+def warc_store_for(directory: Path) -> WarcStore:
+    """One raw store per directory in this process, so a crawl appends to one file rather than one per batch."""
+    return WarcStore(directory)
 
 
 # --- 4. extract -----------------------------------------------------------------------------------------------
@@ -245,9 +211,7 @@ def store_results(
     rows = list(plan.decided)
     payloads, texts, extractions = [], [], []
     for outcome in fetched:
-        capture = outcome.capture
-        group = (capture, *plan.followers.get(leader_key(capture), ()))
-        page = outcome.fetched
+        capture, group, page = outcome.capture, outcome.group, outcome.fetched
         if page is not None and outcome.ref is not None:
             summary.fetched += 1
             payloads.append(_payload(capture, page, outcome.ref))
@@ -261,6 +225,7 @@ def store_results(
             continue
         result = by_capture.get(capture.key)
         if result is None or result.extraction is None:
+            rows.extend(_row(plan.site, c, "error:not-extracted") for c in group)
             continue
         extractions.append(result.extraction)
         if result.text is not None:

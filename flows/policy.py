@@ -35,13 +35,15 @@ def crawl_policy(
         site=site,
         from_=parse_timestamp(from_) if from_ else None,
         to=parse_timestamp(to, end=True) if to else None,
+        sample=sample,
         steps=TASKS,
     )
     logger.info(
-        "%s: %d captures, %d fetched, %d versions; outcomes %s",
+        "%s: %d captures, %d fetched, %d inferred, %d versions; outcomes %s",
         report.site,
         report.captures_found,
         report.fetched,
+        report.inferred,
         report.versions,
         dict(report.outcomes),
     )

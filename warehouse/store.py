@@ -147,10 +147,13 @@ def save_sections(con: duckdb.DuckDBPyConnection, rows: Iterable[SectionRow]) ->
         )
 
 
-def settled_captures(con: duckdb.DuckDBPyConnection, site: str, urls: Iterable[str]) -> set[tuple[str, datetime, str]]:
+def settled_captures(
+    con: duckdb.DuckDBPyConnection, site: str, urls: Iterable[str], *, include_inferred: bool = True
+) -> set[tuple[str, datetime, str]]:
     """(url, timestamp, digest) of the site's captures of these URLs that need no more work.
 
-    Everything is settled except retryable errors, which a rerun fetches again.
+    Everything is settled except retryable errors, which a rerun fetches again, and, unless
+    ``include_inferred``, captures whose text a sampled crawl inferred instead of fetching.
     """
     wanted = sorted(set(urls))
     if not wanted:
@@ -160,8 +163,21 @@ def settled_captures(con: duckdb.DuckDBPyConnection, site: str, urls: Iterable[s
         SELECT url, ts, digest FROM capture
         WHERE site = ? AND url IN (SELECT unnest(?::VARCHAR[]))
           AND outcome NOT IN ({", ".join("?" for _ in RETRYABLE)})
+          AND (? OR provenance <> 'inferred')
         """,
-        [site, wanted, *RETRYABLE],
+        [site, wanted, *RETRYABLE, include_inferred],
+    ).fetchall()
+    return {(url, ts, digest) for url, ts, digest in rows}
+
+
+def inferred_captures(con: duckdb.DuckDBPyConnection, site: str, urls: Iterable[str]) -> set[tuple[str, datetime, str]]:
+    """(url, timestamp, digest) of the site's captures of these URLs whose text a sampled crawl inferred."""
+    rows = con.execute(
+        """
+        SELECT url, ts, digest FROM capture
+        WHERE site = ? AND url IN (SELECT unnest(?::VARCHAR[])) AND provenance = 'inferred'
+        """,
+        [site, sorted(set(urls))],
     ).fetchall()
     return {(url, ts, digest) for url, ts, digest in rows}
 
