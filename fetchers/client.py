@@ -86,6 +86,19 @@ class ClientStats:
             self.retries += retry
 
 
+class _ArchiveSession(requests.Session):
+    """A session that never looks for redirect targets.
+
+    With ``allow_redirects=False`` requests 2.x still computes the "next" request of every 3xx, and to free the
+    socket it first reads the body *content-decoded*, leaving nothing raw to read (found 2026-11 on IA's archived
+    census.gov 301, which has a 138 kB body). Archived redirects are captures whose raw bytes we keep, and we
+    never follow a redirect through requests anyway.
+    """
+
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        return None
+
+
 class ArchiveClient:
     """Talks to one archive: a CDX endpoint and a replay prefix, each with its own process-wide limiter.
 
@@ -140,7 +153,7 @@ class ArchiveClient:
             return self._shared_session
         session = getattr(self._local, "session", None)
         if session is None:
-            session = self._local.session = requests.Session()
+            session = self._local.session = _ArchiveSession()
             session.headers["User-Agent"] = USER_AGENT
         return session
 

@@ -39,6 +39,8 @@ REPLAY_HEADERS = {
     "x-archive-guessed-charset",
     "x-archive-redirect-reason",
 }
+#: How far into a non-archived answer to look for the archive's exclusion message.
+_SCAN = 512 * 1024
 _EXCLUDED_MARKERS = (b"has been excluded from the Wayback Machine", b"Blocked Site Error")
 
 
@@ -75,8 +77,8 @@ def fetch_capture(client: ArchiveClient, capture: Capture) -> Fetched:
 def _raise_for_non_memento(answer: Answer, capture: Capture) -> None:
     if answer.status == 404:
         raise NoMemento(f"the archive holds no capture of {capture.original} at {capture.ts14}", url=capture.original)
-    if answer.status in {401, 403, 451} or any(marker in answer.body[:20000] for marker in _EXCLUDED_MARKERS):
-        # IA serves exclusions as a 200 page without Memento-Datetime (recorded 2020).
+    if answer.status in {401, 403, 451} or any(marker in answer.body[:_SCAN] for marker in _EXCLUDED_MARKERS):
+        # IA serves exclusions as a 200 page without Memento-Datetime, the message 56 kB in (recorded 2020).
         raise Blocked(f"the archive refuses to replay {capture.original}", url=capture.original, status=answer.status)
 
 
