@@ -194,7 +194,7 @@ class ArchiveClient:
             last = failure
             if isinstance(last, RateLimited):
                 pause = limiter.penalise(last.retry_after)
-                log.warning("%s: %s; slowing %s requests, sending nothing for %.0f s", url, last, kind, pause)
+                log.warning("%s: %s; slowing %s requests, sending nothing for %.1f s", url, last, kind, pause)
             elif attempt < self.max_attempts:
                 # Jittered exponential back-off for this request only; the limiter still spaces everyone.
                 time.sleep(self.backoff * 2 ** (attempt - 1) * self._rng.uniform(0.5, 1.5))

@@ -55,6 +55,12 @@ class LoopbackServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
+                try:
+                    self._answer()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up first (a timeout we provoked): nothing to tell it
+
+            def _answer(self) -> None:
                 arrived = time.monotonic()
                 parts = urlsplit(self.path)
                 query: dict[str, list[str]] = {}
@@ -166,7 +172,7 @@ class FaultArchive:
     page that ends mid-array), ``"slow"`` (answer after ``slow_delay`` seconds), ``"404"`` (no memento),
     ``"corrupt"`` (flip the body's first byte), ``"nearest:<ts>"`` (serve another capture as IA's nearest, via a
     302 hop), ``"away:<url>"`` (a non-archived 302 to ``url``), or ``"ok"``. ``always`` faults never run out.
-    ``storm(n)`` answers 429 to the next ``n`` requests of any kind.
+    ``storm(n)`` answers 429 to the next ``n`` replay requests, whatever they ask for.
     """
 
     def __init__(self, pages: list[Page], *, page_size: int | None = None, slow_delay: float = 1.0) -> None:
@@ -192,7 +198,7 @@ class FaultArchive:
 
     def _next_fault(self, key: str) -> str:
         with self._lock:
-            if self._storm > 0:
+            if self._storm > 0 and key != "cdx":
                 self._storm -= 1
                 return "429"
             queue = self._queues.get(key)
