@@ -132,14 +132,14 @@ def test_429_storm_under_threads_slows_everyone_and_loses_nothing(crawl) -> None
     pages = [Page(URL, stamp(i), page(0, i)) for i in range(1, 13)]
     with FaultArchive(pages) as archive:
         archive.storm(6)
-        options = {"cooldown": 0.2, "max_cooldown": 0.4, "max_interval": 0.8, "recovery": 0.2}
+        options = {"cooldown": 0.15, "max_cooldown": 0.3, "max_interval": 0.4, "recovery": 0.2}
         report, settings = crawl(archive, max_attempts=8, limiter_options=options)
         hits = replay_hits(archive)
     assert sum(hit.status == 429 for hit in hits) == 6
     assert set(outcomes(settings).values()) == {"version", "same-text"}
     assert report.fetched == 12
     assert_paced(hits, REPLAY_RATE)
-    assert_quiet_after_slow_down(hits, 0.2)
+    assert_quiet_after_slow_down(hits, 0.15)
 
 
 def test_redirects_to_private_addresses_are_only_ever_looked_up_in_the_archive(crawl) -> None:
