@@ -56,6 +56,29 @@ def wayback(demo_build: tuple[Path, dict]) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
+def timelines(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Long synthetic histories (every capture's digest different): one for sampling, one for kill-and-resume."""
+    from tests.timelines import write_timeline
+
+    base = tmp_path_factory.mktemp("timelines")
+    return {
+        "sampling": write_timeline(base, captures=80, change_at=[17, 40, 41, 66], name="sampling"),
+        "resume": write_timeline(
+            base, captures=36, change_at=[9, 25], url="https://oatmill.example/privacy", name="resume"
+        ),
+    }
+
+
+@pytest.fixture(scope="session")
+def timeline_wayback(timelines: dict) -> Iterator[object]:
+    """A real pywb serving the synthetic histories on a free loopback port."""
+    from demo.archive import LocalWayback
+
+    with LocalWayback([t.warc for t in timelines.values()]) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """Prefect's test harness (a temporary database and API), as Prefect's docs recommend."""
     from prefect.testing.utilities import prefect_test_harness

@@ -92,6 +92,7 @@ def write_timeline(
     step: timedelta = timedelta(hours=31),
     distinct_digests: bool = True,
     url: str = URL,
+    name: str = "timeline",
 ) -> Timeline:
     """Write ``captures`` captures of ``url``, ``step`` apart; the policy changes at each index in ``change_at``.
 
@@ -99,7 +100,7 @@ def write_timeline(
     without it, captures of one version are byte-identical, so they share one digest.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "timeline.warc.gz"
+    path = out_dir / f"{name}.warc.gz"
     stamps, versions, version = [], [], 0
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=True)
