@@ -90,14 +90,15 @@ def write_timeline(
     change_at: list[int],
     start: datetime = datetime(2016, 1, 4, 9, 0, tzinfo=UTC),
     step: timedelta = timedelta(hours=31),
-    distinct_digests: bool = True,
+    render_every: int | None = 1,
     url: str = URL,
     name: str = "timeline",
 ) -> Timeline:
     """Write ``captures`` captures of ``url``, ``step`` apart; the policy changes at each index in ``change_at``.
 
-    With ``distinct_digests`` every capture's chrome differs (a render counter), so every digest differs;
-    without it, captures of one version are byte-identical, so they share one digest.
+    The render counter in the chrome changes every ``render_every`` captures (every capture by default, so every
+    digest differs); runs of captures in between are byte-identical and share a digest. With None there is no
+    counter: all captures of one version share one digest.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.warc.gz"
@@ -109,7 +110,7 @@ def write_timeline(
             version += 1
         moment = start + step * index
         stamp = moment.strftime("%Y%m%d%H%M%S")
-        body = page(version, index if distinct_digests else None)
+        body = page(version, index // render_every if render_every else None)
         headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))]
         record = writer.create_warc_record(
             url,
