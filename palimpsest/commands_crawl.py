@@ -45,8 +45,9 @@ def crawl(
     with console.status(f"crawling {url} …"):
         report = crawl_policy(url=url, site=site, from_=from_, to=to, sample=sample)
     outcomes = ", ".join(f"{name} {count}" for name, count in sorted(report["outcomes"].items()))
+    inferred = f"{report['inferred']} inferred, " if report.get("inferred") else ""
     console.print(
-        f"{report['site']}: {report['captures_found']} captures, {report['fetched']} fetched, "
+        f"{report['site']}: {report['captures_found']} captures, {report['fetched']} fetched, {inferred}"
         f"{report['versions']} versions ({outcomes or 'nothing new'})"
     )
     for note in report["cutoffs"]:
