@@ -151,3 +151,11 @@ def test_every_thread_gets_its_own_session() -> None:
         assert seen[0] is not client.session
         assert client.session is client.session
         assert "palimpsest/" in client.session.headers["User-Agent"]
+
+
+def test_the_fetcher_is_the_only_retry_layer() -> None:
+    from flows.policy import crawl_policy
+    from flows.tasks import TASKS
+
+    assert [task.retries for task in TASKS] == [0] * len(TASKS)
+    assert crawl_policy.retries == 0

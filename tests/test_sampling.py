@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -211,25 +210,31 @@ def test_sampled_crawl_of_the_demo_sites_gives_the_expected_versions(wayback, de
     con.close()
 
 
-def test_the_flow_takes_sample(timeline_wayback, timelines, prefect_harness, tmp_path) -> None:
-    from flows import crawl_policy
+def test_crawl_sample_from_the_command_line(
+    timeline_wayback, timelines, prefect_harness, tmp_path, monkeypatch, capsys
+) -> None:
+    from palimpsest.cli import main
 
     timeline = timelines["sampling"]
-    settings = settings_for(timeline_wayback, tmp_path / "palimpsest.duckdb")
-    names = {
-        "PALIMPSEST_DB": str(settings.db),
-        "PALIMPSEST_CDX_URL": settings.cdx_url,
-        "PALIMPSEST_REPLAY_URL": settings.replay_url,
-        "PALIMPSEST_REPLAY_RATE": "60000",
+    db = tmp_path / "palimpsest.duckdb"
+    options = {
+        "PALIMPSEST_DB": str(db),
+        "PALIMPSEST_CDX_URL": timeline_wayback.cdx_url,
+        "PALIMPSEST_REPLAY_URL": timeline_wayback.replay_url,
         "PALIMPSEST_CDX_RATE": "6000",
+        "PALIMPSEST_REPLAY_RATE": "60000",
     }
-    os.environ.update(names)
-    try:
-        report = crawl_policy(url=timeline.url, sample="yearly")
-    finally:
-        for name in names:
-            os.environ.pop(name, None)
-    assert report["sample"] == "yearly"
-    assert report["inferred"] > 0
-    assert report["fetched"] + report["inferred"] == len(timeline.stamps)
-    assert report["versions"] == timeline.changes + 1
+    for name, value in options.items():
+        monkeypatch.setenv(name, value)  # the command exports them too; this restores them afterwards
+    code = main(["crawl", timeline.url, "--sample", "yearly"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    con = connect(db, read_only=True)
+    fetched, inferred = con.execute(
+        "SELECT count(*) FILTER (provenance = 'archive'), count(*) FILTER (provenance = 'inferred') FROM captures"
+    ).fetchone()
+    versions = con.execute("SELECT count(*) FROM versions").fetchone()[0]
+    con.close()
+    assert f"{len(timeline.stamps)} captures, {fetched} fetched, {inferred} inferred, 5 versions" in out
+    assert inferred > 0 and fetched + inferred == len(timeline.stamps)
+    assert versions == timeline.changes + 1
