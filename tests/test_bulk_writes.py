@@ -32,7 +32,9 @@ def test_texts_keep_the_first_and_dates_survive() -> None:
     con = connect(":memory:")
     store.save_texts(con, [TextRow("H", "first", 1, "en", "x", date(2019, 5, 1))])
     store.save_texts(con, [TextRow("H", "second", 1, "en", "x", None), TextRow("I", "other", 1, None, None)])
+    store.save_texts(con, [TextRow("J", "first of a batch", 3, None, None), TextRow("J", "later", 1, None, None)])
     assert con.execute("SELECT text_sha256, text, stated_date FROM policy_text ORDER BY 1").fetchall() == [
         ("H", "first", date(2019, 5, 1)),
         ("I", "other", None),
+        ("J", "first of a batch", None),
     ]
