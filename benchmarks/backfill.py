@@ -28,8 +28,8 @@ from fetchers.limiter import reset_limiters
 from flows.crawl import CrawlReport, run_crawl
 from flows.pipeline import client_for
 from palimpsest.settings import Settings
+from tests.snapshots import snapshot
 from tests.timelines import Timeline, write_timeline
-from warehouse import connect
 
 
 @dataclass(frozen=True)
@@ -60,21 +60,6 @@ def crawl(wayback: LocalWayback, db: Path, timeline: Timeline, rates: tuple[floa
     return Run(report, wall, cdx, replay, bound)
 
 
-def history(db: Path) -> dict:
-    con = connect(db, read_only=True)
-    try:
-        return {
-            "versions": con.execute(
-                "SELECT version, first_seen, last_seen, captures, text_sha256 FROM versions ORDER BY version"
-            ).fetchall(),
-            "changes": con.execute("SELECT * FROM changes ORDER BY version").fetchall(),
-            "digests": con.execute("SELECT count(DISTINCT digest) FROM captures").fetchone()[0],
-            "captures": con.execute("SELECT count(*) FROM captures").fetchone()[0],
-        }
-    finally:
-        con.close()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--captures", type=int, default=1000)
@@ -103,10 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         with LocalWayback([weekly.warc, every.warc]) as wayback:
             full = crawl(wayback, work / "weekly.duckdb", weekly, rates, None)
             rerun = crawl(wayback, work / "weekly.duckdb", weekly, rates, None)
-            needed = history(work / "weekly.duckdb")["digests"]
+            needed = snapshot(work / "weekly.duckdb", "digests")["digests"][0][0]
             everything = crawl(wayback, work / "every.duckdb", every, rates, None)
             sampled = crawl(wayback, work / "sampled.duckdb", every, rates, args.sample)
-        want, got = history(work / "every.duckdb"), history(work / "sampled.duckdb")
+        want = snapshot(work / "every.duckdb", "versions", "changes")
+        got = snapshot(work / "sampled.duckdb", "versions", "changes")
     same = want["versions"] == got["versions"] and want["changes"] == got["changes"]
     print(
         f"weekly chrome, full crawl: {full.report.fetched} fetches for {needed} distinct digests"

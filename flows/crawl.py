@@ -177,16 +177,10 @@ def _sampled(crawl: _Crawl, plan: pipeline.Plan, captures: tuple, period: str) -
 
 
 def _inferred_row(site: str, item: sampling.Inference) -> CaptureRow:
-    capture = item.capture
-    return CaptureRow(
-        site=site,
-        url=capture.original,
-        ts=capture.timestamp,
-        digest=capture.digest,
-        status=capture.statuscode,
-        mime=capture.mimetype,
-        length=capture.length,
-        outcome="same-text",
+    return pipeline.capture_row(
+        site,
+        item.capture,
+        "same-text",
         detail=f"inferred: between {item.after.ts14} and {item.before.ts14}, which have this text",
         text_sha256=item.text_sha256,
         quality="ok",

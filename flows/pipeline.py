@@ -265,7 +265,8 @@ def record_move(
 # --- helpers --------------------------------------------------------------------------------------------------
 
 
-def _row(site: str, capture: Capture, outcome: str, *, detail: str | None = None) -> CaptureRow:
+def capture_row(site: str, capture: Capture, outcome: str, **fields: object) -> CaptureRow:
+    """The row for one capture with its CDX fields, its outcome and any other column in ``fields``."""
     return CaptureRow(
         site=site,
         url=capture.original,
@@ -275,20 +276,19 @@ def _row(site: str, capture: Capture, outcome: str, *, detail: str | None = None
         mime=capture.mimetype,
         length=capture.length,
         outcome=outcome,
-        detail=detail,
+        **fields,  # type: ignore[arg-type]
     )
 
 
+def _row(site: str, capture: Capture, outcome: str, *, detail: str | None = None) -> CaptureRow:
+    return capture_row(site, capture, outcome, detail=detail)
+
+
 def _from_extraction(site: str, capture: Capture, result: ExtractionRow) -> CaptureRow:
-    return CaptureRow(
-        site=site,
-        url=capture.original,
-        ts=capture.timestamp,
-        digest=capture.digest,
-        status=capture.statuscode,
-        mime=capture.mimetype,
-        length=capture.length,
-        outcome=result.outcome,
+    return capture_row(
+        site,
+        capture,
+        result.outcome,
         detail=None if result.usable else result.error,
         text_sha256=result.text_sha256,
         quality=result.quality,
