@@ -159,3 +159,14 @@ def test_the_fetcher_is_the_only_retry_layer() -> None:
 
     assert [task.retries for task in TASKS] == [0] * len(TASKS)
     assert crawl_policy.retries == 0
+
+
+def test_pywb_near_matches_are_never_taken_for_the_url(wayback) -> None:
+    """pywb offers the captures of ``/privacy`` for ``/privacy?utm_source=x``, marked ``is_fuzzy`` (2026-11)."""
+    client = quick_client(wayback)
+    near = search_captures(client, "https://pebbleweather.example/privacy?utm_source=x")
+    assert near.dialect == "pywb"
+    assert near.captures == ()
+    assert near.stats.fuzzy == 6
+    exact = search_captures(client, "https://pebbleweather.example/privacy")
+    assert len(exact.captures) == 6 and exact.stats.fuzzy == 0

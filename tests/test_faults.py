@@ -169,3 +169,21 @@ def test_redirects_to_private_addresses_are_only_ever_looked_up_in_the_archive(c
     assert rows["20180201000000"] in {"version", "same-text"}
     assert len(rows) == 5
     assert sha1_base32(body) != sha1_base32(page(2, None))
+
+
+def test_redirect_loops_are_cut(crawl) -> None:
+    a, b = URL, "https://bakery.example/legal/privacy"
+    pages = [
+        Page(a, "20170101000000", page(0, None)),
+        Page(a, "20180101000000", status=301, location=b),
+        Page(b, "20180101000005", page(1, None)),
+        Page(b, "20190101000000", status=301, location=a),
+        Page(a, "20190101000005", page(2, None)),
+    ]
+    with FaultArchive(pages) as archive:
+        report, settings = crawl(archive)
+        cdx = [hit for hit in archive.hits if "/cdx" in hit.path]
+    assert report.urls == [a, b]
+    assert len(cdx) == 2  # each URL's index asked once, however the redirects go round
+    assert any("redirect loop cut" in note for note in report.cutoffs)
+    assert len(outcomes(settings)) == 5
