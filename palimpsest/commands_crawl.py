@@ -8,7 +8,7 @@ import typer
 
 from palimpsest.cli import app, export_settings, settings
 from palimpsest.errors import BadInput
-from palimpsest.output import console, render_table
+from palimpsest.output import console
 from palimpsest.timestamps import parse_timestamp
 
 SAMPLES = ("daily", "weekly", "monthly", "yearly")
@@ -52,7 +52,6 @@ def crawl(
     )
     for note in report["cutoffs"]:
         console.print(f"note: {note}")
-    from palimpsest.commands_read import history_rows  # noqa: PLC0415
+    from palimpsest.commands_read import print_history, read_history  # noqa: PLC0415
 
-    columns, rows = history_rows(current.db, report["site"])
-    render_table(columns, rows, title=f"{report['site']}: policy history")
+    print_history(read_history(current.db, report["site"]), replay_prefix=current.replay_url)

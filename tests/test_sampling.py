@@ -211,8 +211,8 @@ def test_crawl_sample_from_the_command_line(
     for name, value in options.items():
         monkeypatch.setenv(name, value)  # the command exports them too; this restores them afterwards
     code = main(["crawl", timeline.url, "--sample", "yearly"])
-    out = capsys.readouterr().out
-    assert code == 0, out
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
     con = connect(db, read_only=True)
     fetched, inferred = con.execute(
         "SELECT count(*) FILTER (provenance = 'archive'), count(*) FILTER (provenance = 'inferred') FROM captures"
