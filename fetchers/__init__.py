@@ -4,6 +4,7 @@ Nothing here imports duckdb: fetchers hand typed records to the flows, which sto
 """
 
 from fetchers.client import ArchiveClient
+from fetchers.groups import GroupResult, fetch_group
 from fetchers.records import Capture, Fetched, sha1_base32
 from fetchers.replay import fetch_capture
 from fetchers.search import SearchResult, search_captures
@@ -13,10 +14,12 @@ __all__ = [
     "ArchiveClient",
     "Capture",
     "Fetched",
+    "GroupResult",
     "SearchResult",
     "WarcRef",
     "WarcStore",
     "fetch_capture",
+    "fetch_group",
     "search_captures",
     "sha1_base32",
 ]

@@ -14,13 +14,14 @@ import duckdb
 
 from warehouse.records import CaptureRow, ExtractionRow, PayloadRow, SectionRow, TextRow
 
-#: Outcomes worth fetching again on a rerun: the archive or the network failed, not the page.
+#: Outcomes worth fetching again on a rerun: the archive, the network or the local disk failed, not the page.
 RETRYABLE = (
     "error:network",
     "error:truncated",
     "error:rate-limited",
     "error:server",
     "error:digest-mismatch",
+    "error:warc-write",
 )
 
 
