@@ -64,7 +64,10 @@ class WarcStore:
         """Append one response record and return where it is. Raises WarcStoreError on any I/O failure."""
         record_bytes = _record_bytes(fetched)
         with self._lock:
-            path = self._current()
+            try:
+                path = self._current()
+            except OSError as err:
+                raise WarcStoreError(f"cannot create the raw store {self.directory}: {err}") from err
             try:
                 handle = path.open("ab")
             except OSError as err:

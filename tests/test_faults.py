@@ -187,3 +187,19 @@ def test_redirect_loops_are_cut(crawl) -> None:
     assert len(cdx) == 2  # each URL's index asked once, however the redirects go round
     assert any("redirect loop cut" in note for note in report.cutoffs)
     assert len(outcomes(settings)) == 5
+
+
+def test_a_raw_store_that_cannot_be_written_loses_nothing(monkeypatch, tmp_path) -> None:
+    pages = [Page(URL, stamp(i), page(0, i)) for i in range(1, 4)]
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the WARC directory should be")
+    with FaultArchive(pages) as archive:
+        settings = settings_for(archive, tmp_path / "palimpsest.duckdb", warc_dir_override=blocked / "warc")
+        monkeypatch.setattr(pipeline, "client_for", lambda _: quick_client(archive))
+        report = run_crawl(settings, URL)
+        assert report.outcomes == {"error": 3}
+        assert set(outcomes(settings).values()) == {"error:warc-write"}
+        fixed = settings_for(archive, settings.db)  # the WARC store beside the warehouse, which works
+        again = run_crawl(fixed, URL)
+    assert again.fetched == 3
+    assert set(outcomes(settings).values()) == {"version", "same-text"}
