@@ -156,21 +156,16 @@ def _sampled(crawl: _Crawl, plan: pipeline.Plan, captures: tuple, period: str) -
     tried = {key for key in plan.settled - plan.inferred if key[2] not in known}
     bisection = sampling.Bisection(captures, period, known, tried)
     groups = [group for group in plan.groups if group[0].is_redirect]
+    groups += bisection.groups(bisection.next_round())
     summary = None
-    while True:
-        groups += bisection.groups(bisection.next_round())
-        if not groups:
-            break
+    while groups:
         fetched, extracted = [], []
         summary = crawl.fetch(plan, tuple(groups), fetched, extracted) or summary
         for outcome in fetched:
             bisection.asked(outcome.group)
-        for result in extracted:
-            if result.extraction is not None:
-                bisection.learn(
-                    result.extraction.digest, result.extraction.text_sha256 if result.extraction.usable else None
-                )
-        groups = []
+        for row in (result.extraction for result in extracted if result.extraction is not None):
+            bisection.learn(row.digest, row.text_sha256 if row.usable else None)
+        groups = bisection.groups(bisection.next_round())
     rows = tuple(_inferred_row(plan.site, item) for item in bisection.inferred())
     crawl.report.inferred += len(rows)
     return crawl.store(replace(plan, decided=rows), [], []) if rows else summary
