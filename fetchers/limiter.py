@@ -47,7 +47,9 @@ class LimiterStats:
     waited: float = 0.0
     penalties: int = 0
     cooled_down: float = 0.0
+    #: When requests were let go, and when penalties came with the cool-down they imposed (clock seconds).
     releases: deque = field(default_factory=lambda: deque(maxlen=RELEASE_LOG))
+    penalised: deque = field(default_factory=lambda: deque(maxlen=RELEASE_LOG))
 
 
 class RateLimiter:
@@ -139,6 +141,7 @@ class RateLimiter:
             self._excess = doubled - self.base_interval
             self._excess_since = self._blocked_until
             self.stats.cooled_down += pause
+            self.stats.penalised.append((now, pause))
             return pause
 
     def relax(self) -> None:
