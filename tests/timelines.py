@@ -22,14 +22,16 @@ URL = "https://crumbandcrust.example/privacy"
 _NAMESPACE = uuid.UUID("0b7e3c52-9a61-4f0e-8d4c-2f6a9e1d7b35")
 
 _BASE = [
-    "Crumb & Crust is a neighbourhood bakery. This notice explains what we learn about you when you order "
-    "bread, cakes or catering from us, online or at the counter, and what we do with it.",
+    "Crumb & Crust is a neighbourhood bakery. This privacy notice explains what personal information we collect "
+    "when you order bread, cakes or catering from us, online or at the counter, and what we do with it.",
     "When you order online we keep your name, your delivery address, your telephone number and what you "
-    "ordered, so that the right loaf reaches the right door while it is still warm.",
-    "We never sell your details. Our delivery riders see your address and telephone number for the day of the "
-    "delivery only, and our card processor sees your payment details, which we never store ourselves.",
-    "You may ask us at any time for a copy of what we hold about you, or ask us to correct or delete it, by "
-    "writing to the bakery or asking at the counter.",
+    "ordered, so that the right loaf reaches the right door while it is still warm. We retain these details "
+    "for two years after your last order.",
+    "We never sell your data. Our delivery riders see your address and telephone number for the day of the "
+    "delivery only, and our card processor sees your payment details, which we never store ourselves. Our "
+    "website sets one cookie, which remembers your basket.",
+    "You have the right to ask us at any time for a copy of the personal data we hold about you, or to ask us to "
+    "correct or delete it, by writing to the bakery or asking at the counter.",
 ]
 #: What each new version adds: version k of the policy is the base text plus the first k of these.
 _ADDITIONS = [
