@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from palimpsest.errors import BadInput
 
 _DIGITS = re.compile(r"\d{4}(\d{2}){0,5}")
+#: ISO 8601 calendar dates of reduced precision (``2016-07``) and full dates (``2016-07-01``) name periods too.
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 
 
 def parse_timestamp(value: str, *, end: bool = False) -> datetime:
@@ -16,6 +18,9 @@ def parse_timestamp(value: str, *, end: bool = False) -> datetime:
     A partial digit form names a period; ``end=True`` gives its last second (for ``--to``), otherwise its first.
     """
     text = value.strip()
+    iso_date = _ISO_DATE.fullmatch(text)
+    if iso_date:
+        text = "".join(part for part in iso_date.groups() if part)
     if _DIGITS.fullmatch(text):
         return _from_digits(text, end=end, original=value)
     try:
