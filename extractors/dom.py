@@ -5,6 +5,7 @@ corpus, 2026-11):
 
 * **frames**: a ``<frameset>`` page keeps its text in ``<noframes>``, which the HTML parser holds as raw text;
 * **headings without heading tags** (``extractors.headings``);
+* **lists without list tags**: ``role="list"`` divs in single-page apps;
 * **bare text** between blocks and ``<br><br>`` (``extractors.paragraphs``);
 * **layout tables** (``extractors.tables``);
 * **chrome inside the content area**: cookie banners, consent toasts, share bars, feedback widgets and "related
@@ -81,6 +82,7 @@ def prepare(root: lxml.html.HtmlElement) -> None:
     drop_chrome(root)
     drop_link_lines(root)
     keep_content_headers(root)
+    aria_lists(root)
     recover_headings(root)
     paragraphise(root)
     unwrap_layout_tables(root)
@@ -225,6 +227,18 @@ def keep_content_headers(root: lxml.html.HtmlElement) -> None:
     for header in list(root.iter("header")):
         if any(ancestor.tag in {"article", "main"} for ancestor in header.iterancestors()):
             header.tag = "div"
+
+
+def aria_lists(root: lxml.html.HtmlElement) -> int:
+    """``<div role="list">`` as the ``<ul>`` it stands for, each element child an ``<li>``. Single-page apps write
+    lists so, and trafilatura reads their items as short loose blocks that it may drop. Returns how many."""
+    lists = root.xpath("//*[@role='list']")
+    for element in lists:
+        element.tag = "ul"
+        for item in element:
+            if isinstance(item.tag, str) and item.get("role") in {None, "listitem"}:
+                item.tag = "li"
+    return len(lists)
 
 
 def _remove(element: lxml.html.HtmlElement) -> None:

@@ -55,10 +55,16 @@ def recover_headings(root: lxml.html.HtmlElement) -> int:
 
 
 def _heading_level(element: lxml.html.HtmlElement, sub: str) -> str | None:
-    text = " ".join(element.text_content().split())
-    inner = [child.tag for child in element.iterdescendants() if child.tag in BLOCKS]
     # One wrapping <div> inside is fine (<div class="title"><div>Privacy</div></div>); any other block is not.
-    if not text or len(text) > MAX_HEADING_CHARS or inner not in ([], ["div"]):
+    # Checked first, leaving early: most candidates are containers, and their text is the whole page's.
+    inner = []
+    for child in element.iterdescendants():
+        if child.tag in BLOCKS:
+            inner.append(child.tag)
+            if inner != ["div"]:
+                return None
+    text = " ".join(element.text_content().split())
+    if not text or len(text) > MAX_HEADING_CHARS:
         return None
     if element.get("role") == "heading":
         level = element.get("aria-level", "2")

@@ -4,7 +4,10 @@ visible text with our own DOM reader as the fallback.
 trafilatura settings were chosen by measurement on the golden corpus (``benchmarks/extraction_eval.py``, 2026-11):
 
 * ``favor_recall``: precision mode lost up to 28% of a page (a Japanese ``<dl>`` page, 1990s table pages, a Word
-  export), and ``fast=True`` (no fallback comparisons) lost up to 14%;
+  export);
+* ``fast``: trafilatura's own fallback comparisons (readability, jusText) cost a third of its time and changed
+  one page of the corpus once ``role="list"`` divs became lists (``dom.aria_lists``); our own fallback check below
+  covers what they were for;
 * ``include_tables`` keeps the tables of data categories that policies hold;
 * ``include_formatting`` is what makes trafilatura print headings as ``#`` lines (without it no heading is marked
   on any layout); the bold and italic marks it adds are ignored by normalisation;
@@ -27,8 +30,10 @@ from extractors import dom, fallback
 from extractors.normalise import tokens
 
 log = logging.getLogger(__name__)
-EXTRACTOR = f"palimpsest-html-2/trafilatura-{trafilatura.__version__}"
-FALLBACK = f"palimpsest-html-2/{fallback.EXTRACTOR}"
+#: The version names the settings and page repairs too: a change of either is a new extractor for ``reextract``.
+_VERSION = "palimpsest-html-3"
+EXTRACTOR = f"{_VERSION}/trafilatura-{trafilatura.__version__}"
+FALLBACK = f"{_VERSION}/{fallback.EXTRACTOR}"
 #: trafilatura must find at least this share of the visible non-link words, or the fallback is used.
 _FOUND_SHARE = 0.5
 _HEADING_LINE = re.compile(r"^#{1,6}\s")
@@ -47,7 +52,7 @@ def main_text(html: str, url: str | None = None) -> tuple[str, str]:
     if pre is not None:
         from extractors.plaintext import plain_text  # noqa: PLC0415 - only printer-friendly pages need it
 
-        return plain_text(pre), f"palimpsest-html-2/pre/{fallback.EXTRACTOR}"
+        return plain_text(pre), f"{_VERSION}/pre/{fallback.EXTRACTOR}"
     dom.prepare(root)
     visible, block = fallback.main_block(root)
     reference = (
@@ -68,6 +73,7 @@ def main_text(html: str, url: str | None = None) -> tuple[str, str]:
             include_images=False,
             deduplicate=False,
             with_metadata=False,
+            fast=True,
         )
     except (ValueError, TypeError, IndexError, KeyError, AttributeError) as err:
         # As of 2026-11, trafilatura's issue tracker holds crashes on malformed pages (ValueError on table spans,
@@ -76,7 +82,8 @@ def main_text(html: str, url: str | None = None) -> tuple[str, str]:
         log.warning("trafilatura failed on %s (%s); using our own reader", url, err)
         result = None
     text = _tidy(result or "")
-    if len(tokens(text)) < _FOUND_SHARE * visible and len(tokens(reference)) > len(tokens(text)):
+    found = len(tokens(text))
+    if found < _FOUND_SHARE * visible and len(tokens(reference)) > found:
         return reference, FALLBACK
     if block is not None:
         text = drop_trailing_chrome(text, block)

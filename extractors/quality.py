@@ -20,6 +20,7 @@ Classes, checked in this order:
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from extractors.normalise import tokens
 
@@ -85,11 +86,10 @@ def classify(text: str, *, title: str | None = None, html: str | None = None, ur
     words = len(tokens(text))
     if not words:
         return "empty"
-    terms = len(POLICY_TERMS.findall(text))
-    if url and _HOME_PATH.match(url):
-        policy_like = terms >= _HOME_TERMS and terms * _DENSE >= words
-    else:
-        policy_like = terms >= 2 and terms * _SPARSE >= words
+    least, every = (_HOME_TERMS, _DENSE) if url and _HOME_PATH.match(url) else (2, _SPARSE)
+    needed = max(least, -(-words // every))  # at least ``least`` terms, and one every ``every`` words
+    # Counting stops once there are enough: a long policy names its subject early and often.
+    policy_like = next(islice(POLICY_TERMS.finditer(text), needed - 1, None), None) is not None
     head = f"{title or ''}\n{text[:2000]}"
     if words < _SHORT or not policy_like:
         for name, sign in _SIGNS.items():

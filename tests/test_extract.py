@@ -47,6 +47,20 @@ def test_headings_without_heading_tags_are_recovered(markup: str, habit: str) ->
     assert text.index("Sharing") < text.index(POLICY.upper()[:20])
 
 
+def test_aria_lists_keep_every_item() -> None:
+    """Single-page apps write lists as ``role="list"`` divs; read as loose short blocks, their items were lost."""
+    items = [
+        "<strong>Log information:</strong> the browser you use and your IP address.",
+        "<strong>Device information:</strong> the model of your device.",
+        "<strong>Usage information:</strong> which features you use.",
+    ]
+    listed = "".join(f'<div class="ListItem_root">{item}</div>' for item in items)
+    body = f'<main><h1>Privacy</h1><p>{POLICY}</p><div role="list">{listed}</div><p>{POLICY.upper()}</p></main>'
+    text = extract_policy(_page(body), "u").text
+    for label in ("Log information", "Device information", "Usage information"):
+        assert f"- **{label}:**" in text
+
+
 def test_folded_sections_keep_their_order() -> None:
     """trafilatura runs <details> paragraphs together and moves summaries after them; we open them first."""
     folds = "".join(
