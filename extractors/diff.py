@@ -25,16 +25,17 @@ def word_diff(old: str, new: str) -> list[Piece]:
     pieces: list[Piece] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
-            _add(pieces, "equal", "".join(b[j1:j2]))
+            add_piece(pieces, "equal", "".join(b[j1:j2]))
             continue
         if tag in {"delete", "replace"}:
-            _add(pieces, "delete", "".join(a[i1:i2]))
+            add_piece(pieces, "delete", "".join(a[i1:i2]))
         if tag in {"insert", "replace"}:
-            _add(pieces, "insert", "".join(b[j1:j2]))
+            add_piece(pieces, "insert", "".join(b[j1:j2]))
     return pieces
 
 
-def _add(pieces: list[Piece], op: str, text: str) -> None:
+def add_piece(pieces: list[Piece], op: str, text: str) -> None:
+    """Append ``text`` as a piece, joined to the last piece when that one has the same ``op``."""
     if not text:
         return
     if pieces and pieces[-1].op == op:

@@ -18,6 +18,7 @@ from extractors.quality import OK, classify
 from extractors.records import Extracted
 from extractors.sections import canonical_headings
 from extractors.stated_date import stated_date
+from fetchers.records import header_value
 from palimpsest.errors import EmptyText, UnsupportedMedia, UnusableText
 
 _TEXT_TYPES = ("text/plain",)
@@ -34,7 +35,7 @@ def extract_policy(body: bytes, url: str, headers: Mapping[str, str] | None = No
     when its text is not the policy (a soft 404, a bot wall, …), and :class:`UnsupportedMedia` for bodies that
     are not documents; all derive from ``PalimpsestError``.
     """
-    content_type = _header(headers, "Content-Type") or ""
+    content_type = header_value(headers.items() if headers else (), "Content-Type") or ""
     media = content_type.split(";", 1)[0].strip().lower()
     is_pdf = media in _PDF_TYPES or body[:1024].lstrip().startswith(b"%PDF-")
     if not is_pdf and (media.startswith(_BINARY_TYPES) or _looks_binary(body)):
@@ -76,16 +77,6 @@ def extract_policy(body: bytes, url: str, headers: Mapping[str, str] | None = No
 def _title(markup: str | None) -> str | None:
     match = _TITLE.search(markup[:20_000]) if markup else None
     return " ".join(unescape(match.group(1)).split()) or None if match else None
-
-
-def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
-    if not headers:
-        return None
-    lowered = name.lower()
-    for key, value in headers.items():
-        if key.lower() == lowered:
-            return value
-    return None
 
 
 def _looks_binary(body: bytes) -> bool:

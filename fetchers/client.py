@@ -33,6 +33,7 @@ import urllib3
 
 from fetchers.cdx import looks_truncated
 from fetchers.limiter import RateLimiter, limiter_for
+from fetchers.records import header_value
 from palimpsest import __version__
 from palimpsest.errors import (
     ArchiveError,
@@ -61,11 +62,7 @@ class Answer:
     body: bytes
 
     def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None
+        return header_value(self.headers, name)
 
     @property
     def is_memento(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -12,6 +13,12 @@ from palimpsest.timestamps import to_14
 
 #: base32 SHA-1 of the empty body: the digest IA gives to bodiless redirects (seen in recorded CDX, 2022).
 EMPTY_DIGEST = "3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
+
+
+def header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` (any case) among ``(name, value)`` pairs, or None."""
+    lowered = name.lower()
+    return next((value for key, value in headers if key.lower() == lowered), None)
 
 
 def sha1_base32(body: bytes) -> str:
@@ -80,11 +87,7 @@ class Fetched:
     served_url: str = ""
 
     def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None
+        return header_value(self.headers, name)
 
     @property
     def body_digest(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 
-from extractors.diff import Piece, word_diff
+from extractors.diff import Piece, add_piece, word_diff
 from extractors.normalise import tokens
 
 #: Two lines this similar (share of words in common) are one line edited, not one removed and one added.
@@ -27,12 +27,12 @@ def redline(old: str, new: str) -> list[Piece]:
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             for line in b[j1:j2]:
-                _add(pieces, "equal", line + "\n")
+                add_piece(pieces, "equal", line + "\n")
         else:
             _block(pieces, a[i1:i2], b[j1:j2])
     if pieces and pieces[-1].text.endswith("\n") and not new.endswith("\n"):
         last = pieces.pop()
-        _add(pieces, last.op, last.text[:-1])
+        add_piece(pieces, last.op, last.text[:-1])
     return _merge_short_equalities(pieces)
 
 
@@ -44,22 +44,22 @@ def _block(pieces: list[Piece], old: list[str], new: list[str]) -> None:
     """A run of differing lines: pair similar ones (in order), the rest are removed or added whole."""
     if len(old) * len(new) > PAIRING_LIMIT:
         for piece in word_diff("\n".join(old) + "\n", "\n".join(new) + "\n"):
-            _add(pieces, piece.op, piece.text)
+            add_piece(pieces, piece.op, piece.text)
         return
     i = j = 0
     for oi, nj in _pairing(old, new):
         for line in old[i:oi]:
-            _add(pieces, "delete", line + "\n")
+            add_piece(pieces, "delete", line + "\n")
         for line in new[j:nj]:
-            _add(pieces, "insert", line + "\n")
+            add_piece(pieces, "insert", line + "\n")
         for piece in word_diff(old[oi], new[nj]):
-            _add(pieces, piece.op, piece.text)
-        _add(pieces, "equal", "\n")
+            add_piece(pieces, piece.op, piece.text)
+        add_piece(pieces, "equal", "\n")
         i, j = oi + 1, nj + 1
     for line in old[i:]:
-        _add(pieces, "delete", line + "\n")
+        add_piece(pieces, "delete", line + "\n")
     for line in new[j:]:
-        _add(pieces, "insert", line + "\n")
+        add_piece(pieces, "insert", line + "\n")
 
 
 def _pairing(old: list[str], new: list[str]) -> list[tuple[int, int]]:
@@ -90,15 +90,6 @@ def _similarity(a: list[str], b: list[str]) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def _add(pieces: list[Piece], op: str, text: str) -> None:
-    if not text:
-        return
-    if pieces and pieces[-1].op == op:
-        pieces[-1] = Piece(op, pieces[-1].text + text)
-    else:
-        pieces.append(Piece(op, text))
-
-
 def _merge_short_equalities(pieces: list[Piece]) -> list[Piece]:
     """Fold an unchanged run no longer than the edits on both sides of it into them (within one line)."""
     groups: list[list[Piece]] = []  # alternating: equal runs and edit runs (delete and/or insert)
@@ -123,7 +114,7 @@ def _merge_short_equalities(pieces: list[Piece]) -> list[Piece]:
     merged: list[Piece] = []
     for group in out:
         for piece in group:
-            _add(merged, piece.op, piece.text)
+            add_piece(merged, piece.op, piece.text)
     return merged
 
 
