@@ -12,6 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests are repeatable and bounded in CI: a fixed example budget, derandomised, no per-example deadline
+# (a loaded 2-core machine makes timings noisy). ``HYPOTHESIS_PROFILE=thorough`` explores far more.
+settings.register_profile(
+    "palimpsest", max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("thorough", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "palimpsest"))
 
 # Prefect reads its settings when first imported; isolate it before any test imports it.
 _PREFECT_HOME = tempfile.mkdtemp(prefix="palimpsest-prefect-")
