@@ -8,6 +8,7 @@ its location is handed back, so a warehouse row never points at bytes that are n
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import threading
@@ -72,16 +73,18 @@ class WarcStore:
                 handle = path.open("ab")
             except OSError as err:
                 raise WarcStoreError(f"cannot open raw store file {path}: {err}") from err
-            with handle:
-                offset = handle.tell()
-                try:
-                    handle.write(record_bytes)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                except OSError as err:
-                    # Leave no partial record behind: cut the file back to where this record started.
-                    _truncate(path, offset)
-                    raise WarcStoreError(f"cannot write raw capture to {path}: {err}") from err
+            offset = handle.tell()
+            try:
+                handle.write(record_bytes)
+                handle.flush()
+                os.fsync(handle.fileno())
+                handle.close()
+            except OSError as err:
+                # Leave no partial record behind: close first (on a full disk closing flushes again and fails
+                # again, found 2026-11 with a simulated ENOSPC), then cut the file back to where this record began.
+                _discard(handle)
+                _truncate(path, offset)
+                raise WarcStoreError(f"cannot write raw capture to {path}: {err}") from err
         return WarcRef(path.name, offset, len(record_bytes))
 
     def read(self, ref: WarcRef) -> StoredResponse:
@@ -129,6 +132,15 @@ def _record_bytes(fetched: Fetched) -> bytes:
     )
     writer.write_record(record)
     return buffer.getvalue()
+
+
+def _discard(handle: io.BufferedWriter) -> None:
+    """Close a handle whose buffered bytes cannot be written, dropping them."""
+    try:
+        handle.close()
+    except OSError:
+        with contextlib.suppress(OSError):
+            handle.raw.close()
 
 
 def _truncate(path: Path, offset: int) -> None:
