@@ -113,6 +113,7 @@ class ArchiveClient:
         backoff: float = 2.0,
         unreachable_after: int = 5,
         timeout: tuple[float, float] = (10.0, 60.0),
+        body_timeout: float = 300.0,
         limiter_options: dict[str, float] | None = None,
         session: requests.Session | None = None,
     ) -> None:
@@ -127,6 +128,7 @@ class ArchiveClient:
         self.backoff = backoff
         self.unreachable_after = unreachable_after
         self.timeout = timeout
+        self.body_timeout = body_timeout
         self._shared_session = session
         self._local = threading.local()
         self._rng = random.Random()  # noqa: S311 - jitter for back-off, not cryptography
@@ -225,7 +227,7 @@ class ArchiveClient:
             raise TransientArchiveError(f"request to {url} failed: {_short(err)}", url=url) from err
         with response:
             try:
-                body = _read_body(response)
+                body = _read_body(response, time.monotonic() + self.body_timeout)
             except (
                 requests.RequestException,
                 urllib3.exceptions.HTTPError,
@@ -238,16 +240,23 @@ class ArchiveClient:
             return Answer(response.url, response.status_code, headers, body)
 
 
-def _read_body(response: requests.Response) -> bytes:
-    """Read the raw payload without content-decoding, so its SHA-1 matches the archive's digest."""
+def _read_body(response: requests.Response, deadline: float) -> bytes:
+    """Read the raw payload without content-decoding, so its SHA-1 matches the archive's digest.
+
+    The read timeout bounds each wait for a byte, not the whole body: an answer that trickles in a byte at a time
+    (a slow-loris server, or a proxy stuck mid-stream) would hold a fetch thread for hours. Reading whatever has
+    arrived (``read1``) lets us stop at ``deadline``; the retry loop treats it like a truncated body.
+    """
     chunks, size = [], 0
     while True:
-        chunk = response.raw.read(1 << 16, decode_content=False)
+        chunk = response.raw.read1(1 << 16, decode_content=False)
         if not chunk:
             break
         size += len(chunk)
         if size > MAX_BODY:
             raise OSError(f"body larger than {MAX_BODY} bytes")
+        if time.monotonic() > deadline:
+            raise OSError(f"body still arriving after the time allowed ({size} bytes so far)")
         chunks.append(chunk)
     body = b"".join(chunks)
     expected = response.headers.get("Content-Length")
