@@ -30,6 +30,8 @@ class Reply:
     delay: float = 0.0
     #: "reset": drop the connection with a TCP reset, no answer; "truncate": promise the body, send half of it.
     cut: str | None = None
+    #: Seconds between the body's bytes (a slow-loris answer: headers at once, then a byte at a time).
+    drip: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,12 @@ class LoopbackServer:
                 if reply.cut == "truncate":
                     self.wfile.write(reply.body[: len(reply.body) // 2])
                     self.close_connection = True
+                    return
+                if reply.drip:
+                    for index in range(len(reply.body)):
+                        self.wfile.write(reply.body[index : index + 1])
+                        self.wfile.flush()
+                        time.sleep(reply.drip)
                     return
                 self.wfile.write(reply.body)
 
@@ -157,6 +165,9 @@ class Page:
     digest: str | None = None
     #: Send the archived Location as the site sent it (pywb) instead of rewritten into the archive (IA).
     raw_location: bool = False
+    #: The archived response's own headers (e.g. Content-Type, Content-Encoding), sent before the archive's.
+    headers: tuple[tuple[str, str], ...] = ()
+    mime: str = "text/html"
 
     @property
     def cdx_digest(self) -> str:
@@ -169,7 +180,9 @@ class FaultArchive:
 
     ``script(key, *faults)`` queues faults for the next requests for ``key``: ``"cdx"``, or a capture's 14-digit
     timestamp. A fault is ``"429"``, ``"503"``, ``"500"``, ``"reset"``, ``"truncate"``, ``"cut-json"`` (a CDX
-    page that ends mid-array), ``"slow"`` (answer after ``slow_delay`` seconds), ``"404"`` (no memento),
+    page that ends mid-array), ``"junk-rows"`` (a CDX page with malformed rows among the good ones), ``"slow"``
+    (answer after ``slow_delay`` seconds), ``"loris"`` (headers at once, then the body a byte every
+    ``slow_delay`` seconds), ``"truncate-body"`` (the capture's own headers, half its body), ``"404"`` (no memento),
     ``"corrupt"`` (flip the body's first byte), ``"nearest:<ts>"`` (serve another capture as IA's nearest, via a
     302 hop), ``"away:<url>"`` (a non-archived 302 to ``url``), or ``"ok"``. ``always`` faults never run out.
     ``storm(n)`` answers 429 to the next ``n`` replay requests, whatever they ask for.
@@ -250,7 +263,10 @@ class FaultArchive:
         size = self.page_size or len(rows) or 1
         chunk = rows[start : start + size]
         table: list[list[str]] = [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]]
-        table += [["k", p.when, p.url, "text/html", str(p.status), p.cdx_digest, str(len(p.body))] for p in chunk]
+        table += [["k", p.when, p.url, p.mime, str(p.status), p.cdx_digest, str(len(p.body))] for p in chunk]
+        if fault == "junk-rows":
+            table[1:1] = [JUNK_ROWS[0]]
+            table[len(table) // 2 : len(table) // 2] = JUNK_ROWS[1:]
         if start + size < len(rows):
             table += [[], [str(start + size)]]
         body = json.dumps(table).encode()
@@ -275,15 +291,22 @@ class FaultArchive:
             return self._hop(nearest.when, nearest.url)
         body = page.body if fault != "corrupt" else bytes([page.body[0] ^ 1]) + page.body[1:]
         moment = datetime.strptime(page.when, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-        headers = [
-            ("Memento-Datetime", format_datetime(moment, usegmt=True)),
-            ("Content-Type", "text/html; charset=utf-8" if page.status < 300 else "text/html"),
-            ("Link", f'<{page.url}>; rel="original"'),
-        ]
+        own = {name.lower() for name, _ in page.headers}
+        headers = [*page.headers, ("Memento-Datetime", format_datetime(moment, usegmt=True))]
+        if "content-type" not in own:
+            headers.append(("Content-Type", "text/html; charset=utf-8" if page.status < 300 else "text/html"))
+        headers.append(("Link", f'<{page.url}>; rel="original"'))
         if page.location:
             rewritten = f"{self.replay_url}{page.when}id_/{page.location}"
             headers.append(("Location", page.location if page.raw_location else rewritten))
-        return Reply(page.status, headers, body, delay=self.slow_delay if fault == "slow" else 0.0)
+        return Reply(
+            page.status,
+            headers,
+            body,
+            delay=self.slow_delay if fault == "slow" else 0.0,
+            cut="truncate" if fault == "truncate-body" else None,
+            drip=self.slow_delay if fault == "loris" else 0.0,
+        )
 
     def _hop(self, stamp: str, url: str) -> Reply:
         """IA's answer for a time it holds no capture at: a 302 (no Memento-Datetime) to its nearest capture."""
@@ -299,6 +322,16 @@ class FaultArchive:
         if fault in {"reset", "truncate"}:
             return Reply(200, [*text, ("Memento-Datetime", "Mon, 01 Jan 2018 00:00:00 GMT")], b"x" * 400, cut=fault)
         return None
+
+
+#: Rows a CDX server should never send: too few fields, a bad timestamp, a URL that is not http(s), not a list.
+JUNK_ROWS: list = [
+    ["k", "2019"],
+    ["k", "20191399999999", "https://bakery.example/privacy", "text/html", "200", "X" * 32, "10"],
+    ["k", "20190101000000", "mailto:someone@bakery.example", "text/html", "200", "X" * 32, "10"],
+    ["k", "20190101000000", "https://bakery.example/privacy", "text/html", "two hundred", "X" * 32, "10"],
+    "not a row",
+]
 
 
 def _same(a: str, b: str) -> bool:
