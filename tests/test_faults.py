@@ -16,6 +16,7 @@ from fetchers.records import sha1_base32
 from flows import pipeline
 from flows.crawl import run_crawl
 from tests.conftest import settings_for
+from tests.invariants import assert_nothing_lost, listed
 from tests.servers import FaultArchive, Hit, LoopbackServer, Page, Reply, quick_client
 from tests.test_limiter import most_in_any_window
 from tests.timelines import page
@@ -113,6 +114,7 @@ def test_fault_matrix_every_capture_ends_with_an_outcome(crawl) -> None:
             rerun, _ = crawl(archive, limiter_options={"cooldown": 0.5, "recovery": 0.2})
             again = {hit.path.split("/")[2][:14] for hit in replay_hits(archive)[len(replay_hits_of(first)) :]}
     assert sorted(found) == [stamp(i) for i in range(1, 17)]  # every CDX row, exactly once
+    assert_nothing_lost(settings.db, listed(pages))
     expected_errors = {
         stamp(6): "error:digest-mismatch",
         stamp(8): "error:network",
@@ -149,6 +151,7 @@ def test_429_storm_under_threads_slows_everyone_and_loses_nothing(crawl) -> None
         report, settings = crawl(archive, max_attempts=8, limiter_options=options)
         hits = replay_hits(archive)
     assert sum(hit.status == 429 for hit in hits) == 6
+    assert_nothing_lost(settings.db, listed(pages))
     assert set(outcomes(settings).values()) == {"version", "same-text"}
     assert report.fetched == 12
     assert_paced(hits, crawl.client, REPLAY_RATE)
@@ -178,6 +181,7 @@ def test_redirects_to_private_addresses_are_only_ever_looked_up_in_the_archive(c
     rows = dict(con.execute("SELECT strftime(\"timestamp\", '%Y%m%d%H%M%S'), outcome FROM captures").fetchall())
     con.close()
     assert (private, "redirect") in lineage
+    assert_nothing_lost(settings.db, listed(pages))
     assert rows["20190101000000"] == "error:outside-archive"
     assert rows["20180201000000"] in {"version", "same-text"}
     assert len(rows) == 5
@@ -200,6 +204,7 @@ def test_redirect_loops_are_cut(crawl) -> None:
     assert len(cdx) == 2  # each URL's index asked once, however the redirects go round
     assert any("redirect loop cut" in note for note in report.cutoffs)
     assert len(outcomes(settings)) == 5
+    assert_nothing_lost(settings.db, listed(pages))
 
 
 def test_a_raw_store_that_cannot_be_written_loses_nothing(monkeypatch, tmp_path) -> None:
@@ -215,4 +220,5 @@ def test_a_raw_store_that_cannot_be_written_loses_nothing(monkeypatch, tmp_path)
         fixed = settings_for(archive, settings.db)  # the WARC store beside the warehouse, which works
         again = run_crawl(fixed, URL)
     assert again.fetched == 3
+    assert_nothing_lost(settings.db, listed(pages))
     assert set(outcomes(settings).values()) == {"version", "same-text"}
