@@ -12,11 +12,13 @@ import contextlib
 import io
 import os
 import threading
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -95,17 +97,21 @@ class WarcStore:
                 data = handle.read(ref.length)
         except OSError as err:
             raise WarcStoreError(f"cannot read {path} at {ref.offset}: {err}") from err
-        for record in ArchiveIterator(io.BytesIO(data)):
-            if record.rec_type != "response":
-                continue
-            headers = record.http_headers
-            return StoredResponse(
-                url=record.rec_headers.get_header("WARC-Target-URI"),
-                date=datetime.fromisoformat(record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00")),
-                status=int(headers.get_statuscode()),
-                headers=tuple(headers.headers),
-                body=record.content_stream().read(),
-            )
+        try:
+            for record in ArchiveIterator(io.BytesIO(data)):
+                if record.rec_type != "response":
+                    continue
+                headers = record.http_headers
+                return StoredResponse(
+                    url=record.rec_headers.get_header("WARC-Target-URI"),
+                    date=datetime.fromisoformat(record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00")),
+                    status=int(headers.get_statuscode()),
+                    headers=tuple(headers.headers),
+                    body=record.content_stream().read(),
+                )
+        except (ArchiveLoadFailed, zlib.error, EOFError, ValueError) as err:
+            # Damaged bytes on disk (a flipped bit, a cut file): warcio cannot parse the record.
+            raise WarcStoreError(f"damaged record in {path} at {ref.offset}: {str(err)[:120]}") from err
         raise WarcStoreError(f"no response record in {path} at {ref.offset}")
 
 
