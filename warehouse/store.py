@@ -22,6 +22,7 @@ RETRYABLE = (
     "error:server",
     "error:digest-mismatch",
     "error:warc-write",
+    "error:raw-missing",
 )
 
 

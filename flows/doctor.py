@@ -1,0 +1,173 @@
+"""Checking that a warehouse and its raw WARC store agree, and that its schema is whole.
+
+* **migrations**: every migration this version ships is applied, and none is applied that it does not know;
+* **views**: the public views and the ``policy_at`` macro resolve;
+* **raw bytes**: every stored payload's WARC record exists, reads back, and holds bytes whose SHA-1 is the one
+  recorded when they were fetched; every capture that makes a version has raw bytes for its digest.
+
+Each problem names what is wrong and the command that repairs it. :func:`repair` is that repair for
+lost or damaged raw bytes: it forgets the payload and marks its captures ``error:raw-missing``, which a crawl
+fetches again (the text and versions are rebuilt from the fresh bytes by that crawl).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from fetchers.records import sha1_base32
+from fetchers.warcstore import WarcRef, WarcStore, WarcStoreError
+from warehouse.migrations import LEDGER, applied, available, pending
+
+#: The contract's views, and a probe for the macro.
+VIEWS = ("captures", "versions", "changes")
+_MACRO_PROBE = "SELECT * FROM policy_at('doctor.example', TIMESTAMPTZ '2000-01-01 00:00:00+00') LIMIT 0"
+RAW_MISSING = "error:raw-missing"
+REFETCH = "palimpsest doctor --repair, then palimpsest crawl URL (fetches these captures again)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # migration-pending | migration-unknown | view-broken | warc-missing | record-unreadable |
+    #            bytes-corrupted | no-raw-bytes
+    subject: str
+    detail: str
+    repair: str
+
+
+@dataclass(frozen=True)
+class Payload:
+    url: str
+    ts: object
+    digest: str
+    body_digest: str
+    ref: WarcRef
+
+    @property
+    def subject(self) -> str:
+        return f"{self.url} at {self.ts:%Y-%m-%d %H:%M:%S}"
+
+
+def check(con: duckdb.DuckDBPyConnection, warc_dir: Path) -> list[Problem]:
+    """Every problem found, migrations and views first (the others read tables they may have broken)."""
+    problems = [*check_migrations(con), *check_views(con)]
+    if not any(p.kind == "migration-pending" for p in problems):
+        problems += [*check_raw(con, warc_dir), *check_coverage(con)]
+    return problems
+
+
+def check_migrations(con: duckdb.DuckDBPyConnection) -> Iterator[Problem]:
+    for migration in pending(con):
+        yield Problem(
+            "migration-pending",
+            f"{migration.number:04d}_{migration.name}",
+            "this version of Palimpsest has a schema migration the warehouse lacks",
+            "palimpsest doctor --repair (opens the warehouse for writing, which applies it)",
+        )
+    known = {m.number for m in available()}
+    for number in sorted(applied(con) - known):
+        yield Problem(
+            "migration-unknown",
+            f"{number:04d}",
+            f"the warehouse's {LEDGER} lists a migration this version does not ship (written by a newer one?)",
+            "upgrade Palimpsest to the version that wrote this warehouse",
+        )
+
+
+def check_views(con: duckdb.DuckDBPyConnection) -> Iterator[Problem]:
+    probes = [(view, f"SELECT * FROM {view} LIMIT 0") for view in VIEWS] + [("policy_at", _MACRO_PROBE)]
+    for name, probe in probes:
+        try:
+            con.execute(probe)
+        except duckdb.Error as err:
+            yield Problem(
+                "view-broken",
+                name,
+                str(err).splitlines()[0],
+                "recreate it: restore warehouse/schema's views (a migration that re-creates them) or the file",
+            )
+
+
+def payloads(con: duckdb.DuckDBPyConnection) -> list[Payload]:
+    rows = con.execute(
+        "SELECT url, ts, digest, body_digest, warc_file, warc_offset, warc_length FROM payload ORDER BY ts, url"
+    ).fetchall()
+    return [
+        Payload(url, ts, digest, body, WarcRef(file, offset, length))
+        for url, ts, digest, body, file, offset, length in rows
+    ]
+
+
+def damaged(con: duckdb.DuckDBPyConnection, warc_dir: Path) -> Iterator[tuple[Payload, str, str]]:
+    """(payload, kind, detail) for every stored payload whose raw bytes are missing, unreadable or altered."""
+    store = WarcStore(warc_dir)
+    for payload in payloads(con):
+        path = warc_dir / payload.ref.filename
+        if not path.is_file():
+            yield payload, "warc-missing", f"{path} does not exist"
+            continue
+        try:
+            record = store.read(payload.ref)
+        except (WarcStoreError, ValueError, OSError) as err:
+            yield payload, "record-unreadable", f"no readable record at {path.name}:{payload.ref.offset} ({err})"
+            continue
+        got = sha1_base32(record.body)
+        if got != payload.body_digest:
+            yield payload, "bytes-corrupted", f"bytes in {path.name} hash to {got}, fetched as {payload.body_digest}"
+
+
+def check_raw(con: duckdb.DuckDBPyConnection, warc_dir: Path) -> Iterator[Problem]:
+    for payload, kind, detail in damaged(con, warc_dir):
+        yield Problem(kind, payload.subject, detail, REFETCH)
+
+
+def uncovered(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, object, str]]:
+    """(site, url, ts, digest) of captures that make versions from archived bytes no stored payload holds."""
+    return con.execute(
+        """
+        SELECT c.site, c.url, c.ts, c.digest FROM capture AS c
+        WHERE c.usable AND c.provenance = 'archive'
+          AND NOT EXISTS (SELECT 1 FROM payload AS p WHERE p.digest = c.digest)
+        ORDER BY c.site, c.ts
+        """
+    ).fetchall()
+
+
+def check_coverage(con: duckdb.DuckDBPyConnection) -> Iterator[Problem]:
+    for site, url, ts, _ in uncovered(con):
+        detail = f"a capture of {site} makes a version but no raw bytes with its digest are stored"
+        yield Problem("no-raw-bytes", f"{url} at {ts:%Y-%m-%d %H:%M:%S}", detail, REFETCH)
+    waiting = con.execute(
+        "SELECT site, url, count(*) FROM capture WHERE outcome = ? GROUP BY site, url ORDER BY site, url",
+        [RAW_MISSING],
+    ).fetchall()
+    for site, url, count in waiting:
+        detail = f"{count} capture(s) of {site} lost their raw bytes and wait to be fetched again"
+        yield Problem("refetch-pending", url, detail, f"palimpsest crawl {url} --site {site}")
+
+
+def repair(con: duckdb.DuckDBPyConnection, warc_dir: Path) -> int:
+    """Forget damaged payloads; where no sound payload holds a digest any more, forget what was extracted from it
+    and mark its captures ``error:raw-missing``, so that the next crawl fetches them again. Their texts stay
+    stored; the crawl that refetches them rebuilds the versions. Returns the captures marked."""
+    broken = [payload for payload, _, _ in damaged(con, warc_dir)]
+    con.execute("BEGIN TRANSACTION")
+    for payload in broken:
+        con.execute(
+            "DELETE FROM payload WHERE url = ? AND ts = ? AND digest = ?", [payload.url, payload.ts, payload.digest]
+        )
+    digests = sorted({digest for *_, digest in uncovered(con)})
+    marked = 0
+    for digest in digests:
+        con.execute("DELETE FROM extraction WHERE digest = ?", [digest])
+        rows = con.execute(
+            "UPDATE capture SET outcome = ?, usable = false, detail = 'raw bytes lost; found by doctor'"
+            " WHERE digest = ? AND provenance = 'archive' RETURNING 1",
+            [RAW_MISSING, digest],
+        ).fetchall()
+        marked += len(rows)
+    con.execute("COMMIT")
+    return marked

@@ -1,0 +1,47 @@
+"""``palimpsest doctor``: check that the warehouse and the raw WARC store agree, and say how to repair them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from palimpsest.cli import app, settings
+from palimpsest.output import plural, say
+
+
+@app.command()
+def doctor(
+    repair: Annotated[
+        bool,
+        typer.Option("--repair", help="Apply pending migrations and mark captures with lost raw bytes for refetching."),
+    ] = False,
+) -> None:
+    """Check the warehouse against the raw WARC store: every stored capture's bytes exist and match their digest,
+    the views resolve and the migrations are current. Exits 1 when a problem is found, and prints how to repair it.
+
+    Example: palimpsest doctor && palimpsest doctor --repair && palimpsest crawl https://www.example.com/privacy
+    """
+    from flows import doctor as checks  # noqa: PLC0415 - DuckDB and warcio only when the command runs
+    from warehouse import connect  # noqa: PLC0415
+
+    current = settings()
+    if repair:
+        con = connect(current.db)  # opening for writing applies pending migrations
+        try:
+            marked = checks.repair(con, current.warc_dir)
+        finally:
+            con.close()
+        say(f"repaired: migrations current; {plural(marked, 'capture')} marked for refetching by the next crawl")
+    con = connect(current.db, read_only=True)
+    try:
+        problems = checks.check(con, current.warc_dir)
+    finally:
+        con.close()
+    for problem in problems:
+        say(f"{problem.kind}: {problem.subject}: {problem.detail}")
+        say(f"  repair: {problem.repair}")
+    if problems:
+        say(f"{plural(len(problems), 'problem')} found in {current.db} (raw store {current.warc_dir})")
+        raise typer.Exit(code=1)
+    say(f"ok: {current.db} and its raw store {current.warc_dir} agree; views resolve; migrations are current")

@@ -1,0 +1,131 @@
+"""``palimpsest doctor``: a healthy warehouse passes; each kind of damage is found, named with its repair, and
+the repair followed by a crawl gives back the warehouse as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows import pipeline
+from flows.crawl import run_crawl
+from palimpsest.cli import main
+from tests.conftest import settings_for
+from tests.invariants import assert_nothing_lost, listed
+from tests.servers import FaultArchive, Page, quick_client
+from tests.snapshots import checksums
+from tests.timelines import page
+from warehouse import connect
+
+URL = "https://bakery.example/privacy"
+PAGES = [Page(URL, f"2019{i:02d}01120000", page(i // 3, i)) for i in range(1, 7)]
+
+
+@pytest.fixture
+def crawled(monkeypatch, tmp_path):
+    """A warehouse crawled from the loopback archive (which stays up for refetches) and its settings."""
+    with FaultArchive(PAGES) as archive:
+        client = quick_client(archive)
+        monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
+        settings = settings_for(archive, tmp_path / "palimpsest.duckdb")
+        run_crawl(settings, URL)
+        yield settings
+
+
+def doctor(capsys: pytest.CaptureFixture, db: Path, *args: str) -> tuple[int, str]:
+    capsys.readouterr()
+    code = main(["--db", str(db), "doctor", *args])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def payload_files(db: Path) -> list[tuple[str, int, int]]:
+    con = connect(db, read_only=True)
+    try:
+        return con.execute("SELECT warc_file, warc_offset, warc_length FROM payload ORDER BY ts").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_healthy_warehouse_passes(crawled, capsys) -> None:
+    code, out = doctor(capsys, crawled.db)
+    assert code == 0, out
+    assert out.startswith("ok:")
+
+
+def test_a_deleted_warc_is_found_and_repaired_by_a_crawl(crawled, capsys) -> None:
+    before = checksums(crawled.db)
+    for file in crawled.warc_dir.glob("*.warc.gz"):
+        file.unlink()
+    code, out = doctor(capsys, crawled.db)
+    assert code == 1
+    assert out.count("warc-missing:") == 6
+    assert "repair: palimpsest doctor --repair, then palimpsest crawl URL" in out
+    code, out = doctor(capsys, crawled.db, "--repair")
+    assert "6 captures marked for refetching" in out
+    assert code == 1 and "no-raw-bytes" not in out  # marked captures no longer claim bytes; the crawl is due
+    assert f"refetch-pending: {URL}" in out and f"repair: palimpsest crawl {URL} --site bakery.example" in out
+    report = run_crawl(crawled, URL)
+    assert report.fetched == 6
+    code, out = doctor(capsys, crawled.db)
+    assert code == 0, out
+    assert checksums(crawled.db) == before
+    assert_nothing_lost(crawled.db, listed(PAGES))
+
+
+def test_corrupted_bytes_are_found(crawled, capsys) -> None:
+    file, offset, length = payload_files(crawled.db)[2]
+    path = crawled.warc_dir / file
+    data = bytearray(path.read_bytes())
+    data[offset + length // 2] ^= 0xFF  # one flipped byte inside the third record's compressed body
+    path.write_bytes(bytes(data))
+    code, out = doctor(capsys, crawled.db)
+    assert code == 1
+    assert (
+        len([line for line in out.splitlines() if line.startswith(("record-unreadable:", "bytes-corrupted:"))]) == 1
+    ), out
+    assert "at 2019-03-01 12:00:00" in out
+    before = checksums(crawled.db)
+    doctor(capsys, crawled.db, "--repair")
+    assert run_crawl(crawled, URL).fetched == 1
+    assert doctor(capsys, crawled.db)[0] == 0
+    assert checksums(crawled.db) == before
+
+
+def test_bytes_that_no_longer_hash_to_their_record_are_found(crawled, capsys) -> None:
+    con = connect(crawled.db)
+    con.execute("UPDATE payload SET body_digest = 'AAAA' WHERE ts = (SELECT min(ts) FROM payload)")
+    con.close()
+    code, out = doctor(capsys, crawled.db)
+    assert code == 1
+    assert "bytes-corrupted: https://bakery.example/privacy at 2019-01-01 12:00:00" in out
+
+
+def test_a_missing_migration_and_a_broken_view_are_found_and_migrations_repaired(crawled, capsys) -> None:
+    con = connect(crawled.db)
+    last = con.execute("SELECT max(number), arg_max(name, number) FROM schema_migrations").fetchone()
+    con.execute("DELETE FROM schema_migrations WHERE number = ?", [last[0]])
+    con.close()
+    # Reopened read-only (as doctor does), nothing is migrated behind our back.
+    code, out = doctor(capsys, crawled.db)
+    assert code == 1
+    assert f"migration-pending: {last[0]:04d}_{last[1]}" in out
+    assert "palimpsest doctor --repair" in out
+
+
+def test_a_dropped_view_is_found(crawled, capsys) -> None:
+    con = connect(crawled.db)
+    con.execute("DROP VIEW changes")
+    con.close()
+    code, out = doctor(capsys, crawled.db)
+    assert code == 1
+    assert "view-broken: changes" in out
+
+
+def test_a_migration_from_a_newer_version_is_found(crawled, capsys) -> None:
+    con = connect(crawled.db)
+    con.execute("INSERT INTO schema_migrations (number, name) VALUES (9999, 'from_the_future')")
+    con.close()
+    code, out = doctor(capsys, crawled.db)
+    assert code == 1
+    assert "migration-unknown: 9999" in out
