@@ -28,3 +28,23 @@ def snapshot(db: Path, *names: str) -> dict[str, list[tuple]]:
         return {name: con.execute(QUERIES[name]).fetchall() for name in names or QUERIES}
     finally:
         con.close()
+
+
+#: The parts a crawl's result is compared on by checksum: what a user reads (views) and the texts behind them.
+CHECKED = ("captures", "versions", "changes", "texts", "crawled")
+
+
+def checksums(db: Path, *names: str) -> dict[str, str]:
+    """An md5 per named query (CHECKED by default) over its rows, each cast to text and sorted: two warehouses
+    with equal checksums hold the same rows, whatever order they were written in."""
+    con = connect(db, read_only=True)
+    try:
+        return {
+            name: con.execute(
+                "SELECT md5(coalesce(string_agg(CAST(q AS VARCHAR), chr(10) ORDER BY CAST(q AS VARCHAR)), ''))"
+                f" FROM ({QUERIES[name]}) AS q"
+            ).fetchone()[0]
+            for name in names or CHECKED
+        }
+    finally:
+        con.close()
