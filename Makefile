@@ -1,6 +1,7 @@
 # Palimpsest: everything builds from nothing but Python 3.11, make and pip.
 #   make test   set up both environments and run lint + the full test suite (what CI runs)
 #   make demo   set up, start the bundled local Wayback, crawl every demo site, print histories, write the report
+#   make bench  run every benchmark (quick configurations) and print one table; also writes benchmarks/latest.md
 
 PYTHON ?= python3.11
 TOOLS  := .tools
@@ -9,7 +10,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: setup browser test lint demo clean
+.PHONY: setup browser test lint demo bench clean
 
 setup: .venv/.synced .venv-pywb/.installed
 
@@ -54,6 +55,9 @@ test: setup browser lint
 
 demo: setup
 	.venv/bin/palimpsest demo
+
+bench: setup
+	.venv/bin/python -m benchmarks.run
 
 clean:
 	rm -rf .venv .venv-pywb $(TOOLS) demo/build demo/palimpsest.duckdb* demo/report.html

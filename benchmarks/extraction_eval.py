@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks._rows import emit, human_output_on_stderr, row
 from extractors.normalise import CJK_RANGES, normalise
 
 PAGES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pages"
@@ -114,7 +115,38 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", action="store_true", help="also score plain trafilatura.extract")
     parser.add_argument("--verbose", action="store_true", help="one row per page")
+    parser.add_argument("--bench-json", action="store_true", help="with --raw; one JSON row per measure on stdout")
     args = parser.parse_args(argv)
+    args.raw = args.raw or args.bench_json
+    with human_output_on_stderr(args.bench_json):
+        mine, raw = _report(args)
+    if args.bench_json and raw is not None:
+        floor = json.loads((PAGES / "floor.json").read_text(encoding="utf-8"))
+        ours_summary, raw_summary = summary(mine), summary(raw)
+        emit(
+            [
+                row(
+                    f"extraction token F1, mean of {len(mine)} pages",
+                    ours_summary["mean_f1"],
+                    raw_summary["mean_f1"],
+                    "raw trafilatura",
+                    "F1",
+                    f"≥ floor {floor.get('mean_f1', '?')}",
+                ),
+                row(
+                    "extraction token F1, worst page",
+                    ours_summary["min_f1"],
+                    raw_summary["min_f1"],
+                    "raw trafilatura",
+                    "F1",
+                    f"≥ floor {floor.get('min_f1', '?')}",
+                ),
+            ]
+        )
+    return 0
+
+
+def _report(args: argparse.Namespace) -> tuple[list[Score], list[Score] | None]:
     mine = evaluate(ours)
     raw = evaluate(raw_trafilatura) if args.raw else None
     if args.verbose:
@@ -126,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     print("palimpsest", json.dumps(summary(mine)))
     if raw:
         print("trafilatura.extract", json.dumps(summary(raw)))
-    return 0
+    return mine, raw
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Pages per second of the full extractor against raw ``trafilatura.extract`` on the same pages, in one run.
 
-    .venv/bin/python -m benchmarks.extraction_speed [--rounds 5]
+    .venv/bin/python -m benchmarks.extraction_speed [--rounds 5] [--bench-json]
 
 The pages are every HTML page of the golden corpus (``tests/fixtures/pages``). "Full extractor" is
 ``extract_policy``: charset repair, page repair, trafilatura, the fallback check, quality class, language, stated
@@ -16,6 +16,7 @@ import json
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from benchmarks._rows import emit, human_output_on_stderr, row
 from benchmarks.extraction_eval import corpus
 
 _PAGES: list[dict] = []
@@ -76,8 +77,36 @@ def measure(rounds: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="passes per measure; the best counts")
+    parser.add_argument("--bench-json", action="store_true", help="3 rounds; one JSON row per measure on stdout")
     args = parser.parse_args(argv)
-    figures = measure(args.rounds)
+    with human_output_on_stderr(args.bench_json):
+        figures = _report(3 if args.bench_json else args.rounds)
+    if args.bench_json:
+        emit(
+            [
+                row(
+                    "extraction speed, 1 process",
+                    figures["ours_1"],
+                    figures["raw_1"],
+                    "raw trafilatura, 1 process",
+                    "pages/s",
+                    "≥0.9× raw",
+                ),
+                row(
+                    "extraction speed, 2 processes",
+                    figures["ours_2"],
+                    figures["raw_1"],
+                    "raw trafilatura, 1 process",
+                    "pages/s",
+                    "≥1.7× raw",
+                ),
+            ]
+        )
+    return 0
+
+
+def _report(rounds: int) -> dict[str, float]:
+    figures = measure(rounds)
     pages = len(_load())
     for name, label in [
         ("raw_1", "trafilatura.extract, 1 process"),
@@ -94,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         "ours_2_vs_raw_2": round(figures["ours_2"] / figures["raw_2"], 3),
     }
     print("extraction_speed", json.dumps(ratios))
-    return 0
+    return figures
 
 
 if __name__ == "__main__":
