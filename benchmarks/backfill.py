@@ -74,10 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.bench_json:
         args.captures, args.changes, args.replay_rate = 200, 3, 1200.0
     with human_output_on_stderr(args.bench_json):
-        return _run(args)
+        same, rows = _run(args)
+    if args.bench_json:
+        emit(rows)
+    return 0 if same else 1
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> tuple[bool, list[dict]]:
     rates = (args.cdx_rate, args.replay_rate)
     cuts = [round(args.captures * (i + 1) / (args.changes + 1)) + 7 * i for i in range(args.changes)]
     with tempfile.TemporaryDirectory(prefix="palimpsest-bench-") as tmp:
@@ -127,30 +130,26 @@ def _run(args: argparse.Namespace) -> int:
         f" {full.report.fetched / needed:.2f}; rerun replay requests {rerun.replay}; sampled/full fetches"
         f" {sampled.report.fetched / everything.report.fetched:.3f}; identical {same}"
     )
-    if args.bench_json:
-        emit(
-            [
-                row(
-                    "backfill wall time, full crawl",
-                    full.wall,
-                    full.bound,
-                    "rate-limit lower bound",
-                    "s",
-                    "≤1.10× bound",
-                ),
-                row("fetches per distinct digest", full.report.fetched / needed, 1.0, "one per digest", "×", "= 1.00"),
-                row("rerun replay requests", rerun.replay, 0.0, "CDX only", "requests", "0"),
-                row(
-                    f"--sample {args.sample} fetches (same versions: {same})",
-                    sampled.report.fetched,
-                    everything.report.fetched,
-                    "full crawl",
-                    "fetches",
-                    "≤0.2× full, identical versions",
-                ),
-            ]
-        )
-    return 0 if same else 1
+    return same, [
+        row(
+            "backfill wall time, full crawl",
+            full.wall,
+            full.bound,
+            "rate-limit lower bound",
+            "s",
+            "≤1.10× bound",
+        ),
+        row("fetches per distinct digest", full.report.fetched / needed, 1.0, "one per digest", "×", "= 1.00"),
+        row("rerun replay requests", rerun.replay, 0.0, "CDX only", "requests", "0"),
+        row(
+            f"--sample {args.sample} fetches (same versions: {same})",
+            sampled.report.fetched,
+            everything.report.fetched,
+            "full crawl",
+            "fetches",
+            "≤0.2× full, identical versions",
+        ),
+    ]
 
 
 if __name__ == "__main__":
