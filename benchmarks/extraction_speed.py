@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                     figures["raw_1"],
                     "raw trafilatura, 1 process",
                     "pages/s",
-                    "≥1.7× raw",
+                    "≥1.7× raw in 1 process",
                 ),
             ]
         )

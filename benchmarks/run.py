@@ -90,12 +90,14 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {memory} RAM, Python {platform.python_version()}, {model}"
 
 
-def _figure(value: float | None) -> str:
+def _figure(value: float | None, unit: str) -> str:
     if value is None:
         return "–"
-    if value == int(value) and abs(value) < 1e6:
+    if value == int(value) and unit != "F1":
         return f"{int(value)}"
-    return f"{value:.3g}" if abs(value) < 100 else f"{value:.1f}"
+    if abs(value) < 10:
+        return f"{value:.3f}"
+    return f"{value:.1f}"
 
 
 def table(rows: list[dict]) -> list[list[str]]:
@@ -103,8 +105,12 @@ def table(rows: list[dict]) -> list[list[str]]:
     for item in rows:
         reference = item["reference"]
         ratio = "–" if not reference else f"{item['ours'] / reference:.2f}×"
-        ref = "–" if reference is None else f"{_figure(reference)} {item['unit']} ({item['reference_label']})"
-        out.append([item["measure"], f"{_figure(item['ours'])} {item['unit']}", ref, ratio, item["goal"]])
+        ref = (
+            "–"
+            if reference is None
+            else f"{_figure(reference, item['unit'])} {item['unit']} ({item['reference_label']})"
+        )
+        out.append([item["measure"], f"{_figure(item['ours'], item['unit'])} {item['unit']}", ref, ratio, item["goal"]])
     return out
 
 
