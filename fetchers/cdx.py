@@ -111,9 +111,12 @@ def _parse_ia_json(text: str) -> CdxPage:
         return _parse_ia_json_lines(text)
     if not rows:
         return CdxPage(())
+    if not isinstance(rows, list) or not _is_header(rows[0]):
+        # Found 2026-11 by the property tests: a JSON body that is not a table of rows must not raise TypeError.
+        return CdxPage((), None, (Malformed(1, "not a CDX table (no header row)", text[:200]),), "ia")
     header, body = rows[0], rows[1:]
     resume = None
-    if len(body) >= 2 and body[-2] == [] and len(body[-1]) == 1:
+    if len(body) >= 2 and body[-2] == [] and isinstance(body[-1], list) and len(body[-1]) == 1:
         resume, body = str(body[-1][0]), body[:-2]
     captures, bad = [], []
     for number, row in enumerate(body, start=2):
@@ -139,13 +142,18 @@ def _parse_ia_json_lines(text: str) -> CdxPage:
         except json.JSONDecodeError:
             bad.append(Malformed(number, "unreadable JSON row (truncated response?)", line[:200]))
             continue
-        if header is None:
+        if header is None and _is_header(row):
             header = row
-        elif len(row) == len(header):
+        elif header is not None and isinstance(row, list) and len(row) == len(header):
             _collect(dict(zip(header, row, strict=True)), number, line, captures, bad)
         else:
-            bad.append(Malformed(number, f"expected {len(header)} fields", line[:200]))
+            reason = f"expected {len(header)} fields" if header is not None else "row before any header row"
+            bad.append(Malformed(number, reason, line[:200]))
     return CdxPage(tuple(captures), None, tuple(bad), "ia")
+
+
+def _is_header(row: object) -> bool:
+    return isinstance(row, list) and bool(row) and all(isinstance(name, str) for name in row)
 
 
 def _parse_ia_text(lines: list[str]) -> CdxPage:
