@@ -1,7 +1,7 @@
 """Backfill benchmark: how close a crawl runs to the rate limits, how few fetches it needs, and what sampling saves.
 
     python -m benchmarks.backfill [--captures 1000] [--changes 5] [--cdx-rate 60] [--replay-rate 600]
-    python -m benchmarks.backfill --bench-json     # 200 captures, 3 changes, 60 CDX/min, 1,200 replay/min
+    python -m benchmarks.backfill --bench-json     # 300 captures, 3 changes, 60 CDX/min, 600 replay/min
 
 Two synthetic histories of one policy page (our own pages, ``tests/timelines.py``) are served by a real pywb on
 loopback, and crawled with the plain steps (the Prefect flow runs the same steps; its start-up is not measured):
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bench-json", action="store_true", help="quick run; one JSON row per measure on stdout")
     args = parser.parse_args(argv)
     if args.bench_json:
-        args.captures, args.changes, args.replay_rate = 200, 3, 1200.0
+        args.captures, args.changes = 300, 3
     with human_output_on_stderr(args.bench_json):
         same, rows = _run(args)
     if args.bench_json:

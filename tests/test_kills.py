@@ -46,8 +46,9 @@ from flows.crawl import run_crawl
 from palimpsest.settings import Settings
 
 db, cdx, replay, url = sys.argv[1:5]
-# Replays 50 ms apart: a crawl takes a few seconds, so most kills land with work still to do.
-settings = Settings(db=Path(db), cdx_url=cdx, replay_url=replay, cdx_rate=60000.0, replay_rate=1200.0)
+# Replays 100 ms apart: the fetching takes a few seconds, so most kills land with work still to do.
+settings = Settings(db=Path(db), cdx_url=cdx, replay_url=replay, cdx_rate=60000.0, replay_rate=600.0)
+print("start", flush=True)
 report = run_crawl(settings, url, batch_size=4)
 print("done", report.versions, flush=True)
 """
@@ -78,7 +79,7 @@ def stored_captures(db: Path) -> int:
 
 
 def crawl_child(archive: FaultArchive, db: Path, kill_at: str | None, after: float | None) -> int:
-    """One crawl in a child process; killed at a named point, after ``after`` seconds, or not at all."""
+    """One crawl in a child process; killed at a named point, ``after`` seconds into the crawl, or not at all."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("PALIMPSEST_KILL_AT", None)
     if kill_at:
@@ -86,6 +87,8 @@ def crawl_child(archive: FaultArchive, db: Path, kill_at: str | None, after: flo
     args = [sys.executable, "-c", CHILD, str(db), archive.cdx_url, archive.replay_url, OLD]
     child = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if after is not None:
+        assert child.stdout is not None
+        child.stdout.readline()  # "start": imports done, the crawl begins (start-up time varies with load)
         try:
             child.wait(timeout=after)
         except subprocess.TimeoutExpired:
@@ -144,7 +147,7 @@ def test_twenty_random_kills_then_a_rerun_equal_an_uninterrupted_crawl(tmp_path:
             done = stored[-1] == len(pages)
             point = rng.choice([*(p for p in POINTS if done or p != "rebuild"), "time"])
             if point == "time":
-                kill_at, after = None, rng.uniform(0.5, 4.0)
+                kill_at, after = None, rng.uniform(0.1, 3.0)
             else:
                 # The rebuild runs once per crawl; the other points are passed many times.
                 kill_at, after = f"{point}:{1 if point == 'rebuild' else rng.randint(1, 4)}", None
