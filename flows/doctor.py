@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -32,7 +33,7 @@ REFETCH = "palimpsest doctor --repair, then palimpsest crawl URL (fetches these 
 @dataclass(frozen=True)
 class Problem:
     kind: str  # migration-pending | migration-unknown | view-broken | warc-missing | record-unreadable |
-    #            bytes-corrupted | no-raw-bytes
+    #            bytes-corrupted | no-raw-bytes | refetch-pending
     subject: str
     detail: str
     repair: str
@@ -41,7 +42,7 @@ class Problem:
 @dataclass(frozen=True)
 class Payload:
     url: str
-    ts: object
+    ts: datetime
     digest: str
     body_digest: str
     ref: WarcRef
