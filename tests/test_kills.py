@@ -6,7 +6,7 @@ changes and texts, compared by checksum.
 The archive is our loopback fault archive (no faults scripted) holding a policy whose every capture has its own
 digest, whose index comes in pages of four, and whose URL moves once through an archived redirect. The kill
 points are installed from outside the code under test (tests/killpoints.py). The seed is fixed and printed, so a
-failure can be replayed; ``PALIMPSEST_KILL_SEED`` picks another.
+failure can be replayed; ``KILL_TEST_SEED`` picks another.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ pytestmark = pytest.mark.slow
 
 OLD, NEW = "https://oatmill.example/privacy", "https://oatmill.example/legal/privacy"
 KILLS = 20
-SEED = int(os.environ.get("PALIMPSEST_KILL_SEED", "20261123"))
+SEED = int(os.environ.get("KILL_TEST_SEED", "20261123"))
 
 CHILD = """
 import sys
@@ -130,7 +130,7 @@ def crawl_command(archive: FaultArchive, db: Path, tmp: Path, kill_at: str | Non
 
 
 def test_twenty_random_kills_then_a_rerun_equal_an_uninterrupted_crawl(tmp_path: Path) -> None:
-    print(f"kill-test seed {SEED} (set PALIMPSEST_KILL_SEED to replay another)")
+    print(f"kill-test seed {SEED} (set KILL_TEST_SEED to replay another)")
     rng = random.Random(SEED)  # noqa: S311 - a replayable choice of kill points, not cryptography
     pages = history()
     with FaultArchive(pages, page_size=4) as archive:
