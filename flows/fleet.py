@@ -8,7 +8,9 @@ others go on; the caller decides whether a run in which *nothing* could be done 
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -80,6 +82,7 @@ def crawl_many(
 ) -> RunReport:
     """Crawl every entry, ``workers`` at a time; a site that raises is recorded, never stops the others."""
     meter = Meter(settings)
+    steps = serialised(steps) if workers > 1 else steps
 
     def one(entry: SiteEntry) -> SiteResult:
         result = SiteResult(entry.url, entry.site)
@@ -107,6 +110,28 @@ def crawl_many(
         futures = [pool.submit(contextvars.copy_context().run, one, entry) for entry in entries]
         results = [future.result() for future in futures]
     return meter.finish(results)
+
+
+def serialised(steps: Steps) -> Steps:
+    """The same steps, with the ones that write to the warehouse taking turns.
+
+    As of 2026-11 (DuckDB 1.5.5), two connections of one process writing at once fail with "write-write
+    conflict" when they touch the same rows or catalog entries (a shared extraction run, the first migration,
+    a text two sites share), and nothing retries them. Writes are milliseconds next to an archive request, so
+    taking turns costs nothing worth measuring; fetching and extraction still overlap.
+    """
+    lock = threading.Lock()
+
+    def turn(step: Callable) -> Callable:
+        @functools.wraps(step)
+        def guarded(*args: object, **kwargs: object) -> object:
+            with lock:
+                return step(*args, **kwargs)
+
+        return guarded
+
+    writers = {"plan_captures", "store_results", "store_versions", "record_move"}
+    return Steps(*(turn(step) if name in writers else step for name, step in zip(Steps._fields, steps, strict=True)))
 
 
 def refresh_entries(settings: Settings) -> list[SiteEntry]:

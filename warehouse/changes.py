@@ -42,12 +42,21 @@ class Change:
 
 
 def tracked_sites(con: duckdb.DuckDBPyConnection) -> list[Tracked]:
-    """Every site with a policy URL: the URL it moved to last (by ``since``), and its newest archive capture."""
+    """Every site with a policy URL: where it lives now, and the newest archive capture we hold of it.
+
+    Where it lives now is the URL of the newest archive capture that is not a redirect (a redirect's target is
+    where the policy went); a site with no capture yet (only discovered) uses the URL it was linked at last.
+    """
     rows = con.execute(
         """
         SELECT s.site,
-               (SELECT p.url FROM policy_url p WHERE p.site = s.site AND p.source <> 'imported'
-                ORDER BY p.since DESC NULLS LAST, p.url LIMIT 1) AS url,
+               coalesce(
+                   (SELECT c.url FROM capture c
+                    WHERE c.site = s.site AND c.provenance <> 'imported' AND c.outcome <> 'redirect'
+                    ORDER BY c.ts DESC LIMIT 1),
+                   (SELECT p.url FROM policy_url p WHERE p.site = s.site AND p.source <> 'imported'
+                    ORDER BY p.since DESC NULLS LAST, p.url LIMIT 1)
+               ) AS url,
                (SELECT max(c.ts) FROM capture c WHERE c.site = s.site AND c.provenance <> 'imported') AS last_seen
         FROM site s ORDER BY s.site
         """
