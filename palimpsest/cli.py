@@ -92,7 +92,7 @@ def export_settings(current: Settings) -> None:
 
 def _register() -> None:
     # Each command module adds its commands to ``app`` when imported.
-    from palimpsest import commands_crawl, commands_demo, commands_read  # noqa: F401, PLC0415
+    from palimpsest import commands_crawl, commands_demo, commands_flows, commands_read  # noqa: F401, PLC0415
 
 
 def main(args: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code per kind of failure

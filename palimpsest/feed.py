@@ -1,8 +1,9 @@
 """``palimpsest feed``: an Atom feed (RFC 4287) of policy changes, one entry per version.
 
 Each entry links the archived snapshot where the new wording was first seen and carries the diff summary.
-Entry ids are tag URIs built from the site and the text's hash, so an entry keeps its id across rebuilds and
-reruns (a version's number can shift when older captures arrive). The feed's ``updated`` is its newest entry's,
+Entry ids are tag URIs built from the site, the text's hash and when it was first seen (a revert brings an
+old text back, so the hash alone is not enough), so an entry keeps its id across rebuilds and reruns (a
+version's number can shift when older captures arrive). The feed's ``updated`` is its newest entry's,
 so rewriting an unchanged warehouse gives a byte-identical file.
 """
 
@@ -48,7 +49,11 @@ def render(found: list[Change], *, replay_url: str, site: str | None = None) -> 
     _text(feed, "generator", "Palimpsest")
     for change in found:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        _text(entry, "id", f"tag:palimpsest-policy,2026:{change.site}/{change.text_sha256}")
+        _text(
+            entry,
+            "id",
+            f"tag:palimpsest-policy,2026:{change.site}/{change.text_sha256}/{change.changed_by:%Y%m%d%H%M%S}",
+        )
         _text(entry, "title", _title(change))
         _text(entry, "updated", _rfc3339(change.changed_by))
         _text(entry, "published", _rfc3339(change.changed_by))

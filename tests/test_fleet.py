@@ -127,10 +127,7 @@ def test_refresh_fetches_only_what_is_new_and_announces_each_new_version(
     second = refresh_all(feed=str(feed))
     assert second["requests"] == {"cdx": len(expected["sites"]), "replay": 2}  # lantern's 2018 and 2021 texts
     events = _changes(asserting_events_worker)
-    assert [(e.payload["site"], e.payload["version"]) for e in events] == [
-        ("lanternbooks.example", 3),
-        ("lanternbooks.example", 2),
-    ] or sorted((e.payload["site"], e.payload["version"]) for e in events) == [
+    assert sorted((e.payload["site"], e.payload["version"]) for e in events) == [
         ("lanternbooks.example", 2),
         ("lanternbooks.example", 3),
     ]
