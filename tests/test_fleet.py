@@ -48,7 +48,7 @@ def test_no_task_or_flow_retries_on_top_of_the_fetcher() -> None:
     from flows.discover import find_policy_links
     from flows.tasks import TASKS
 
-    for task in [*TASKS, find_policy_links]:
+    for task in [*(step.task for step in TASKS), find_policy_links]:
         assert task.retries == 0, task.name
     for flow in (crawl_policy, crawl_sites, discover_policy, refresh_all):
         assert flow.retries == 0, flow.name
