@@ -58,9 +58,10 @@ def plain_crawl(settings: Settings, url: str) -> tuple[float, int]:
 
 def flow_crawl(settings: Settings, url: str) -> tuple[float, int, int]:
     """The crawl through ``crawl_policy``; returns (seconds, versions, task runs)."""
-    import flows.crawl
-    import flows.tasks
-    from flows import crawl_policy, policy
+    # Prefect is imported only once main() has pointed PREFECT_HOME at a scratch directory.
+    import flows.crawl  # noqa: PLC0415
+    import flows.tasks  # noqa: PLC0415
+    from flows import crawl_policy, policy  # noqa: PLC0415
 
     reset_limiters()
     client_for.cache_clear()
@@ -87,7 +88,7 @@ def flow_crawl(settings: Settings, url: str) -> tuple[float, int, int]:
 
 
 def prefect_start_up() -> float:
-    from prefect import flow
+    from prefect import flow  # noqa: PLC0415 - after main() has set PREFECT_HOME
 
     @flow(name="warm_up")
     def warm_up() -> None:
