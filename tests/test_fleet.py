@@ -149,3 +149,16 @@ def _changes(worker) -> list:
     worker.wait_until_empty()  # drain() would stop the worker for the rest of the test
     events = worker._client.pop_events()
     return [event for event in events if event.event == "palimpsest.policy.changed"]
+
+
+def test_the_webhook_automation_listens_for_policy_changes(prefect_harness) -> None:
+    from prefect.automations import Automation
+
+    from flows.automation import webhook_automation
+
+    webhook_automation("https://hooks.example.com/palimpsest", name="policy-changed-test")
+    webhook_automation("https://hooks.example.com/palimpsest", name="policy-changed-test")  # replaces, no duplicate
+    automation = Automation.read(name="policy-changed-test")
+    assert automation.trigger.expect == {"palimpsest.policy.changed"}
+    (action,) = automation.actions
+    assert action.type == "call-webhook" and "event.payload.words_added" in action.payload
