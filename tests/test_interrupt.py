@@ -42,16 +42,30 @@ def _environment(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def _servers_of(prefect_home: str) -> list[int]:
+    """Processes still running with this PREFECT_HOME in their environment."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            environ = (proc / "environ").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if f"PREFECT_HOME={prefect_home}".encode() in environ.split(b"\0"):
+            found.append(int(proc.name))
+    return found
+
+
 def test_ctrl_c_stops_cleanly_and_a_rerun_resumes(timeline_wayback, timelines, tmp_path: Path) -> None:
     timeline = timelines["sampling"]  # 80 captures, every digest different: two batches of fetches
     settings = settings_for(timeline_wayback, tmp_path / "palimpsest.duckdb")
     env = _environment(tmp_path)
+    errors = (tmp_path / "stderr.txt").open("w")
     child = subprocess.Popen(
         _command(settings, timeline.url),
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=errors,
         text=True,
         start_new_session=True,
     )
@@ -65,13 +79,15 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_resumes(timeline_wayback, timelines, t
             break
         assert time.monotonic() < deadline, "".join(lines)
     code = child.wait(timeout=60)
-    stderr = child.stderr.read() if child.stderr else ""
+    errors.close()
+    stderr = (tmp_path / "stderr.txt").read_text()
     assert code == 130, "".join(lines) + stderr
     assert "interrupted: what was stored is kept" in stderr
     assert "Traceback" not in stderr
     time.sleep(1)
     with pytest.raises(ProcessLookupError):
-        os.killpg(child.pid, 0)  # nothing of the group (Prefect's temporary server included) is left
+        os.killpg(child.pid, 0)  # nothing of the group is left
+    assert _servers_of(env["PREFECT_HOME"]) == []  # and Prefect's temporary server (in its own session) stopped
 
     stored = snapshot(settings.db)
     assert 50 <= len(stored["captures"]) < len(timeline.stamps)
