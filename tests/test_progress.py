@@ -42,7 +42,7 @@ def test_progress_shows_found_fetched_extracted_and_the_wait(
     text = out.getvalue()
     assert "waited 0.0 s on rate limits" in text
     if terminal:
-        for row in ("found", "40/40", "fetched", "7/10", "extracted"):
+        for row in ("found", "45/45", "fetched", "8/14", "extracted", "7/14"):
             assert row in text, row
     else:
         assert text.splitlines()[0].startswith("found 40, fetched 3 of 10, extracted 2;")
