@@ -17,7 +17,7 @@ from fetchers import Capture, fetch_capture, search_captures
 from flows.crawl import default_site
 from flows.pipeline import client_for
 from flows.sampling import period_of
-from palimpsest.errors import ArchiveUnreachable, PalimpsestError, TerminalArchiveError
+from palimpsest.errors import ArchiveUnreachable, PalimpsestError
 from palimpsest.settings import Settings
 from warehouse import store, warehouse
 
@@ -85,10 +85,8 @@ def _sight(client: object, capture: Capture) -> Sighting:
     try:
         fetched = fetch_capture(client, capture)  # type: ignore[arg-type]
     except ArchiveUnreachable:
-        raise
-    except TerminalArchiveError as err:
-        return Sighting(capture, None, note=f"not fetched: {err}")
-    except PalimpsestError as err:
+        raise  # going on would only pile up failures; a rerun resumes
+    except PalimpsestError as err:  # this capture only: noted, and the other years still count
         return Sighting(capture, None, note=f"not fetched: {err}")
     if fetched.location or fetched.status != 200:
         return Sighting(capture, None, note=f"archived answer {fetched.status} {fetched.location or ''}".strip())
