@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: setup browser test lint demo bench clean
+.PHONY: setup browser test lint demo bench serve clean
 
 setup: .venv/.synced .venv-pywb/.installed
 
@@ -58,6 +58,21 @@ demo: setup
 
 bench: setup
 	.venv/bin/python -m benchmarks.run
+
+# A local Prefect server on loopback, the `palimpsest` process pool, every deployment of prefect.yaml, and a worker
+# in the foreground (Ctrl-C twice stops it; the server stops with it). The UI is at http://127.0.0.1:$(PREFECT_PORT).
+# The worker's flow runs read PALIMPSEST_* from this environment (warehouse, archive, rates).
+PREFECT_PORT ?= 4200
+serve: setup
+	@export PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api PALIMPSEST_PROJECT_DIR="$(CURDIR)" \
+		PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1 PATH="$(CURDIR)/.venv/bin:$$PATH"; \
+	.venv/bin/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT) & server=$$!; \
+	trap 'kill $$server 2>/dev/null; wait $$server' EXIT INT TERM; \
+	until .venv/bin/python -c "import urllib.request as u; u.urlopen('$$PREFECT_API_URL/health')" 2>/dev/null; do \
+		sleep 1; done; \
+	.venv/bin/prefect work-pool create palimpsest --type process --overwrite && \
+	.venv/bin/prefect --no-prompt deploy --all && \
+	.venv/bin/prefect worker start --pool palimpsest
 
 clean:
 	rm -rf .venv .venv-pywb $(TOOLS) demo/build demo/palimpsest.duckdb* demo/report.html

@@ -15,7 +15,7 @@ import io
 import json
 import sys
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -204,6 +204,60 @@ def pebble() -> Site:
     )
 
 
+def homepages() -> list[tuple[str, str, list[Shot], list[dict]]]:
+    """Archived front pages that link to the policies, for discovery: (site, homepage, shots, expected lineage).
+
+    Fjord Fitness's link text and target change when its policy moves; Kumo Mail's link is in Japanese and sits
+    beside its terms of use; Lantern Books lists a cookie page beside its policy.
+    """
+    fjord_home = "http://fjordfit.example/"
+    fjord_old = [("Classes", "/classes.html"), ("Privacy", "/privacy.html"), ("Contact", "/contact.html")]
+    fjord_new = [("Classes", "/classes"), ("Terms", "/legal/terms"), ("Privacy policy", "/legal/privacy")]
+    tagline = "Training plans that fit your week."
+    fjord_shots = [
+        Shot(fjord_home, when, body=_utf8(pages.homepage("Fjord Fitness", tagline, links)))
+        for when, links in (
+            ("20130601090000", fjord_old),
+            ("20140301090000", fjord_old),
+            ("20160201090000", fjord_old),
+            ("20180101090000", fjord_new),
+            ("20200301090000", fjord_new),
+        )
+    ]
+    # The 2018 homepage is served over https but links with a relative path: the link resolves against it.
+    fjord_shots[3] = replace(fjord_shots[3], url="https://fjordfit.example/")
+    fjord_shots[4] = replace(fjord_shots[4], url="https://fjordfit.example/")
+    kumo_home = "http://www.kumomail.example/"
+    kumo_links = [("利用規約", "/terms/"), ("個人情報保護方針", "/privacy/"), ("お問い合わせ", "/contact/")]
+    kumo_body = _utf8(pages.homepage("クモメール", "軽くて速いメールサービス。", kumo_links, lang="ja"))
+    lantern_home = "http://www.lanternbooks.example/"
+    lantern_links = [("Cookie settings", "/cookies.html"), ("Your privacy", "privacy.html")]
+    lantern_body = _utf8(pages.homepage("Lantern Books", "Secondhand and new, since 1987.", lantern_links))
+    return [
+        (
+            "fjordfit.example",
+            fjord_home,
+            fjord_shots,
+            [
+                {"url": "http://fjordfit.example/privacy.html", "since": _iso("20130601090000")},
+                {"url": "https://fjordfit.example/legal/privacy", "since": _iso("20180101090000")},
+            ],
+        ),
+        (
+            "kumomail.example",
+            kumo_home,
+            [Shot(kumo_home, "20120301090000", body=kumo_body), Shot(kumo_home, "20190301090000", body=kumo_body)],
+            [{"url": "http://www.kumomail.example/privacy/", "since": _iso("20120301090000")}],
+        ),
+        (
+            "lanternbooks.example",
+            lantern_home,
+            [Shot(lantern_home, "20110401090000", body=lantern_body)],
+            [{"url": "http://www.lanternbooks.example/privacy.html", "since": _iso("20110401090000")}],
+        ),
+    ]
+
+
 def _v(number: int, first: str, last: str, captures: int, url: str, contains: list[str], **extra: object) -> dict:
     return {
         "version": number,
@@ -244,11 +298,11 @@ def build(out_dir: Path) -> tuple[Path, Path]:
     warc_path = out_dir / "demo.warc.gz"
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=True)
-    for site in sites:
+    fronts = homepages()
+    for shots in [site.shots for site in sites] + [front[2] for front in fronts]:
         digests: dict[str, str] = {}
-        for shot in sorted(site.shots, key=lambda s: s.when):
-            record = _record(writer, shot, digests)
-            writer.write_record(record)
+        for shot in sorted(shots, key=lambda s: s.when):
+            writer.write_record(_record(writer, shot, digests))
     warc_path.write_bytes(buffer.getvalue())
     expected = {
         "sites": [
@@ -262,6 +316,7 @@ def build(out_dir: Path) -> tuple[Path, Path]:
             for s in sites
         ],
         "mojibake": MOJIBAKE,
+        "homepages": [{"site": site, "homepage": home, "lineage": spans} for site, home, _, spans in fronts],
     }
     expected_path = out_dir / "expected.json"
     expected_path.write_text(json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

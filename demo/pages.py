@@ -136,3 +136,16 @@ def not_found(site_name: str) -> str:
     return f"""<!DOCTYPE html><html><head><title>404 Not Found</title></head>
 <body><h1>Not Found</h1><p>The page you asked {escape(site_name)} for does not exist.</p></body></html>
 """
+
+
+def homepage(site_name: str, tagline: str, links: list[tuple[str, str]], *, lang: str = "en") -> str:
+    """A site's front page: a greeting and a footer of links, among them (under some name) the privacy policy."""
+    footer = " · ".join(f'<a href="{escape(href)}">{escape(text)}</a>' for text, href in links)
+    return f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{escape(site_name)}</title></head>
+<body>
+<header><a href="/">{escape(site_name)}</a></header>
+<main><h1>{escape(site_name)}</h1><p>{escape(tagline)}</p></main>
+<footer><p>{footer}</p></footer>
+</body></html>
+"""

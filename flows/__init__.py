@@ -10,9 +10,12 @@ from importlib import import_module
 
 _FLOWS = {
     "crawl_policy": "flows.policy",
+    "crawl_sites": "flows.multi",
+    "refresh_all": "flows.multi",
+    "discover_policy": "flows.discover",
 }
 
-__all__ = ["crawl_policy"]
+__all__ = ["crawl_policy", "crawl_sites", "discover_policy", "refresh_all"]
 
 
 def __getattr__(name: str) -> object:

@@ -22,9 +22,11 @@ from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from flows import pipeline, sampling
+from flows import pipeline, progress, sampling
 from palimpsest.errors import TerminalArchiveError
 from palimpsest.settings import Settings
+from warehouse import warehouse
+from warehouse.changes import Change, changes
 from warehouse.records import CaptureRow
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,9 @@ class CrawlReport:
     cutoffs: list[str] = field(default_factory=list)
     sample: str | None = None
     inferred: int = 0
+    to_fetch: int = 0
+    extracted: int = 0
+    new_versions: list[Change] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -111,6 +116,7 @@ def run_crawl(
     site = site or default_site(url)
     report = CrawlReport(site=site, url=url, sample=sample)
     crawl = _Crawl(settings, steps, batch_size, report, on_progress)
+    known = {change.key for change in site_changes(settings, site)}
     steps.record_move(settings, site, url, since=None, source="start", via=None)
     queue: list[tuple[str, datetime | None]] = [(url, from_)]
     visited: set[str] = set()
@@ -145,9 +151,16 @@ def run_crawl(
             visited.add(same_page(target))
             steps.record_move(settings, site, target, since=moved_at, source="redirect", via=current)
             queue.append((target, max(moved_at, from_) if from_ else moved_at))
-    # 7. versions
+    # 7. versions, and which of them are new to this crawl
     report.versions = steps.store_versions(settings, site)
+    report.new_versions = [change for change in site_changes(settings, site) if change.key not in known]
     return report
+
+
+def site_changes(settings: Settings, site: str) -> list[Change]:
+    """The site's versions with their change summaries (none for a site not crawled yet)."""
+    with warehouse(settings.db) as con:
+        return changes(con, site)
 
 
 def _sampled(crawl: _Crawl, plan: pipeline.Plan, captures: tuple, period: str) -> pipeline.StoreSummary | None:
@@ -204,6 +217,7 @@ class _Crawl:
         self.report.outcomes.update(summary.outcomes)
         if self.on_progress is not None:
             self.on_progress(self.report)
+        progress.publish(self.report)
         return summary
 
     def fetch(
@@ -215,6 +229,7 @@ class _Crawl:
     ) -> pipeline.StoreSummary | None:
         """Fetch, extract and store ``groups`` batch by batch; the last store's summary, or None if none."""
         batches = list(_batches(groups, self.batch_size))
+        self.report.to_fetch += len(groups)
         summary = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as pool:
             pending = self._submit(pool, batches[0]) if batches else None
@@ -223,6 +238,7 @@ class _Crawl:
                 if index + 1 < len(batches):
                     pending = self._submit(pool, batches[index + 1])
                 extracted = self.steps.extract_texts(fetched)
+                self.report.extracted += len(extracted)
                 summary = self.store(replace(plan, decided=()), fetched, extracted)
                 if fetched_out is not None and extracted_out is not None:
                     fetched_out.extend(fetched)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from prefect import flow
 
 from flows.crawl import run_crawl
+from flows.fleet import Meter, SiteResult
+from flows.notify import announce, publish, run_logger
 from flows.tasks import TASKS
 from palimpsest.settings import Settings
 from palimpsest.timestamps import parse_timestamp
@@ -27,8 +29,8 @@ def crawl_policy(
         to: only captures at or before this time.
         sample: ``daily``, ``weekly``, ``monthly`` or ``yearly`` to fetch one capture per period and bisect.
     """
-    logger = get_run_logger()
     settings = Settings.from_env()
+    meter = Meter(settings)
     report = run_crawl(
         settings,
         url,
@@ -38,7 +40,7 @@ def crawl_policy(
         sample=sample,
         steps=TASKS,
     )
-    logger.info(
+    run_logger().info(
         "%s: %d captures, %d fetched, %d inferred, %d versions; outcomes %s",
         report.site,
         report.captures_found,
@@ -47,4 +49,6 @@ def crawl_policy(
         report.versions,
         dict(report.outcomes),
     )
+    announce(report.new_versions, settings.replay_url)
+    publish(f"Crawl of {url}", meter.finish([SiteResult(url, report.site, report)]), "palimpsest-crawl-policy")
     return report.as_dict()

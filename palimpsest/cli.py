@@ -88,11 +88,17 @@ def export_settings(current: Settings) -> None:
     if current.warc_dir_override is not None:
         os.environ["PALIMPSEST_WARC_DIR"] = str(current.warc_dir_override)
     quiet_prefect(verbose=state.verbose)
+    from palimpsest.prefect_server import detach_temporary_server  # noqa: PLC0415 - imports Prefect
+
+    detach_temporary_server()
 
 
 def _register() -> None:
     # Each command module adds its commands to ``app`` when imported.
-    from palimpsest import commands_crawl, commands_demo, commands_doctor, commands_read  # noqa: F401, PLC0415
+    from palimpsest import commands_crawl, commands_demo, commands_doctor, commands_flows, commands_read  # noqa: F401, PLC0415
+
+
+INTERRUPTED = "interrupted: what was stored is kept; run the same command again to resume"
 
 
 def main(args: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code per kind of failure
@@ -106,7 +112,7 @@ def main(args: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code
         error("aborted")
         return 130
     except KeyboardInterrupt:
-        error("interrupted: what was stored is kept; run the same command again to resume")
+        error(INTERRUPTED)
         return 130
     except BadInput as err:
         error(f"error: {err}")
@@ -122,6 +128,8 @@ def main(args: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code
             return err.exit_code
         error(f"error: {type(err).__name__}: {err}")
         return 1
+    if code == 130:  # typer turns Ctrl-C into a silent exit code 130 (typer 0.2x, 2026-11); no command returns it
+        error(INTERRUPTED)
     return code if isinstance(code, int) else 0
 
 

@@ -41,8 +41,9 @@ def crawl(
     current = settings()
     export_settings(current)
     from flows import crawl_policy  # noqa: PLC0415 - imports Prefect (about 2 s)
+    from palimpsest.progress import crawl_progress  # noqa: PLC0415
 
-    with console.status(f"crawling {url} …"):
+    with crawl_progress(current):
         report = crawl_policy(url=url, site=site, from_=from_, to=to, sample=sample)
     outcomes = ", ".join(f"{name} {count}" for name, count in sorted(report["outcomes"].items()))
     inferred = f"{report['inferred']} inferred, " if report.get("inferred") else ""

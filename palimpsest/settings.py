@@ -68,5 +68,8 @@ def quiet_prefect(*, verbose: bool = False) -> None:
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    # Prefect's temporary server gives up after 20 s by default; on a busy 2-core machine its first start took
+    # 13–22 s and more (measured 2026-11), which failed the whole command before it began.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -109,3 +109,12 @@ def settings_for(server: object, db: Path, **overrides: object):
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def use_settings(monkeypatch: pytest.MonkeyPatch, settings) -> None:
+    """Hand ``settings`` to flows run in this process (they read them from the environment), for one test."""
+    monkeypatch.setenv("PALIMPSEST_DB", str(settings.db))
+    monkeypatch.setenv("PALIMPSEST_CDX_URL", settings.cdx_url)
+    monkeypatch.setenv("PALIMPSEST_REPLAY_URL", settings.replay_url)
+    monkeypatch.setenv("PALIMPSEST_CDX_RATE", str(settings.cdx_rate))
+    monkeypatch.setenv("PALIMPSEST_REPLAY_RATE", str(settings.replay_rate))

@@ -157,7 +157,7 @@ def test_the_fetcher_is_the_only_retry_layer() -> None:
     from flows.policy import crawl_policy
     from flows.tasks import TASKS
 
-    assert [task.retries for task in TASKS] == [0] * len(TASKS)
+    assert [step.task.retries for step in TASKS] == [0] * len(TASKS)
     assert crawl_policy.retries == 0
 
 

@@ -43,3 +43,23 @@ def test_every_flow_is_importable_from_the_flows_package() -> None:
     for deployment in _deployments():
         name = deployment["entrypoint"].rpartition(":")[2]
         assert getattr(flows, name) is _flow(deployment["entrypoint"])
+
+
+def test_the_daily_refresh_is_scheduled_in_utc_and_the_pool_is_a_process_pool() -> None:
+    deployments = {d["name"]: d for d in _deployments()}
+    assert {"refresh-all", "crawl-policy", "crawl-sites", "discover-policy"} <= set(deployments)
+    (schedule,) = deployments["refresh-all"]["schedules"]
+    assert schedule["timezone"] == "UTC"
+    fields = schedule["cron"].split()
+    assert len(fields) == 5 and fields[2:] == ["*", "*", "*"]  # once a day, every day
+    for deployment in deployments.values():
+        assert deployment["work_pool"]["name"] == "palimpsest"
+        assert deployment.get("description"), deployment["name"]
+
+
+def test_every_required_parameter_is_documented_in_the_description() -> None:
+    for deployment in _deployments():
+        signature = inspect.signature(_flow(deployment["entrypoint"]).fn)
+        for name, parameter in signature.parameters.items():
+            if parameter.default is inspect.Parameter.empty:
+                assert name in deployment["description"], f"{deployment['name']}: {name} is not documented"

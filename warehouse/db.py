@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,10 @@ from warehouse.migrations import LEDGER, migrate
 log = logging.getLogger(__name__)
 
 DEFAULT_LOCK_TIMEOUT = float(os.environ.get("PALIMPSEST_LOCK_TIMEOUT", "120"))
+#: As of 2026-11 (DuckDB 1.5.5), two threads opening one file at the same moment race in DuckDB's instance cache
+#: ("Unique file handle conflict: ... already attached"), and two migrating a new file race on its catalog.
+#: Opening (and migrating) takes turns within the process; the connections then work side by side.
+_OPENING = threading.Lock()
 _CONFIG = {
     # Nothing may try to download an extension at run time; fts is loaded from its wheel (see search.py).
     "autoinstall_known_extensions": "false",
@@ -44,15 +49,16 @@ def connect(
             raise WarehouseError(f"no warehouse at {file}; run `palimpsest crawl` first or set PALIMPSEST_DB")
         if not read_only:
             file.parent.mkdir(parents=True, exist_ok=True)
-    con = _open_waiting(target, read_only, DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout, on_wait)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        _check_ours(con, target)
-        if not read_only:
-            migrate(con)
-    except Exception:
-        con.close()
-        raise
+    with _OPENING:
+        con = _open_waiting(target, read_only, DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout, on_wait)
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            _check_ours(con, target)
+            if not read_only:
+                migrate(con)
+        except Exception:
+            con.close()
+            raise
     return con
 
 

@@ -1,0 +1,122 @@
+"""``discover``, ``crawl-sites``, ``refresh`` and ``feed``: the multi-site and scheduled side of Palimpsest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from palimpsest.cli import app, export_settings, settings
+from palimpsest.errors import BadInput
+from palimpsest.output import console, say
+
+
+@app.command()
+def discover(
+    homepage: Annotated[str, typer.Argument(help="The site's homepage, e.g. https://www.example.com/")],
+    site: Annotated[str | None, typer.Option(help="Site name; defaults to the homepage's host without www.")] = None,
+    crawl: Annotated[bool, typer.Option("--crawl", help="Also crawl every policy URL found")] = False,
+) -> None:
+    """Find the policy URL(s) linked from the archived homepage, one capture a year, and record the lineage.
+
+    Link text and URL patterns are recognised in English, Japanese, German, French, Spanish, Portuguese,
+    Italian, Dutch, Chinese and Korean.
+
+    Example: palimpsest discover https://www.example.com/ --crawl
+    """
+    if "://" not in homepage:
+        raise BadInput(f"{homepage!r} is not a URL; give the full address, e.g. https://{homepage}")
+    current = settings()
+    export_settings(current)
+    from flows import discover_policy  # noqa: PLC0415 - imports Prefect (about 2 s)
+    from palimpsest.progress import crawl_progress  # noqa: PLC0415
+
+    with crawl_progress(current):
+        result = discover_policy(homepage=homepage, site=site, crawl=crawl)
+    if not result["lineage"]:
+        say(f"{result['site']}: no policy link found on {result['captures_found']} archived homepage capture(s)")
+    for span in result["lineage"]:
+        say(f"{result['site']}: {span['url']}  linked {span['since'][:10]} … {span['until'][:10]}")
+    for note in result["notes"]:
+        say(f"note: {note}")
+    if "crawl" in result:
+        _print_run(result["crawl"])
+
+
+@app.command("crawl-sites")
+def crawl_sites(
+    sites_file: Annotated[Path, typer.Argument(help="CSV (header: url,site,from,to,sample) or TOML [[site]] list")],
+    workers: Annotated[int, typer.Option(help="Sites crawled at once (one shared rate limit)")] = 2,
+) -> None:
+    """Backfill every policy in a sites file. One site failing does not stop the others; failures are listed.
+
+    Example: palimpsest crawl-sites sites.csv
+    """
+    from flows.sites import read_sites  # noqa: PLC0415
+
+    read_sites(sites_file)  # a bad file fails here, before Prefect starts
+    if workers < 1:
+        raise BadInput("--workers must be at least 1")
+    current = settings()
+    export_settings(current)
+    from flows import crawl_sites as flow  # noqa: PLC0415 - imports Prefect (about 2 s)
+    from palimpsest.progress import crawl_progress  # noqa: PLC0415
+
+    with crawl_progress(current):
+        state = flow(sites_file=str(sites_file), workers=workers, return_state=True)
+    _print_run(_result(state))
+
+
+@app.command()
+def refresh(
+    feed: Annotated[Path | None, typer.Option(help="Rewrite this Atom feed of changes after the run")] = None,
+    workers: Annotated[int, typer.Option(help="Sites crawled at once (one shared rate limit)")] = 2,
+) -> None:
+    """Crawl every tracked site for captures newer than the newest one held (what the daily schedule runs).
+
+    Example: palimpsest refresh --feed changes.xml
+    """
+    current = settings()
+    export_settings(current)
+    from flows import refresh_all  # noqa: PLC0415 - imports Prefect (about 2 s)
+    from palimpsest.progress import crawl_progress  # noqa: PLC0415
+
+    with crawl_progress(current):
+        state = refresh_all(feed=str(feed) if feed else None, workers=workers, return_state=True)
+    result = _result(state)
+    _print_run(result)
+    if feed:
+        say(f"wrote {feed} ({result['feed_entries']} entries)")
+
+
+@app.command()
+def feed(
+    out: Annotated[Path, typer.Argument(help="The Atom file to write, e.g. changes.xml")],
+    site: Annotated[str | None, typer.Option(help="Only this site's changes")] = None,
+) -> None:
+    """Write an Atom feed of policy changes; each entry links the archived snapshot and sums up the diff."""
+    from palimpsest.feed import write_feed  # noqa: PLC0415
+
+    current = settings()
+    count = write_feed(current.db, out, replay_url=current.replay_url, site=site)
+    say(f"wrote {out} ({count} entries)")
+
+
+def _result(state: object) -> dict:
+    """The flow's result; a run where every site failed raises its error (one line, exit 1)."""
+    return state.result()  # type: ignore[attr-defined]
+
+
+def _print_run(result: dict) -> None:
+    for report in result["sites"]:
+        new = len(report["new_versions"])
+        console.print(
+            f"{report['site']}: {report['captures_found']} captures, {report['fetched']} fetched, "
+            f"{report['versions']} versions ({new} new)",
+            markup=False,
+        )
+    for failure in result["failures"]:
+        console.print(f"failed: {failure['url']}: {failure['error']}", markup=False)
+    requests = ", ".join(f"{count} {kind}" for kind, count in sorted(result["requests"].items()))
+    say(f"archive requests: {requests or 'none'}; {result['waited']:.1f} s waiting on rate limits")

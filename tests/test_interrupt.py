@@ -1,0 +1,109 @@
+"""Ctrl-C on the CLI: ``palimpsest crawl`` interrupted mid-run exits 130 with one line, leaves no process behind,
+keeps every batch it stored, and the same command run again finishes the job without fetching those again.
+
+The crawl runs as a real ``palimpsest`` process (with Prefect's temporary server, as a user's terminal would)
+against pywb, at a replay rate slow enough that the interrupt lands while its second batch is being fetched.
+Ctrl-C reaches the whole foreground process group, so the SIGINT goes to the group.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import settings_for
+from tests.shared import REPO
+from tests.snapshots import snapshot
+
+pytestmark = pytest.mark.slow
+
+PALIMPSEST = REPO / ".venv" / "bin" / "palimpsest"
+
+
+def _command(settings, url: str) -> list[str]:
+    return [
+        str(PALIMPSEST),
+        "--db", str(settings.db),
+        "--cdx-url", settings.cdx_url,
+        "--replay-url", settings.replay_url,
+        "--replay-rate", "600",
+        "crawl", url,
+    ]  # fmt: skip
+
+
+def _environment(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "PALIMPSEST_DB"))}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+    return env
+
+
+def _servers_of(prefect_home: str) -> list[int]:
+    """Processes still running with this PREFECT_HOME in their environment."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            environ = (proc / "environ").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if f"PREFECT_HOME={prefect_home}".encode() in environ.split(b"\0"):
+            found.append(int(proc.name))
+    return found
+
+
+def test_ctrl_c_stops_cleanly_and_a_rerun_resumes(timeline_wayback, timelines, tmp_path: Path) -> None:
+    timeline = timelines["sampling"]  # 80 captures, every digest different: two batches of fetches
+    settings = settings_for(timeline_wayback, tmp_path / "palimpsest.duckdb")
+    env = _environment(tmp_path)
+    errors = (tmp_path / "stderr.txt").open("w")
+    child = subprocess.Popen(
+        _command(settings, timeline.url),
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=errors,
+        text=True,
+        start_new_session=True,
+    )
+    assert child.stdout is not None
+    lines = []
+    deadline = time.monotonic() + 180
+    for line in child.stdout:  # in a pipe, progress is one plain line per stored batch
+        lines.append(line)
+        if line.startswith("found") and "fetched 50 " in line:
+            os.killpg(child.pid, signal.SIGINT)
+            break
+        assert time.monotonic() < deadline, "".join(lines)
+    code = child.wait(timeout=60)
+    errors.close()
+    stderr = (tmp_path / "stderr.txt").read_text()
+    assert code == 130, "".join(lines) + stderr
+    assert "interrupted: what was stored is kept" in stderr
+    assert "Traceback" not in stderr
+    time.sleep(1)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(child.pid, 0)  # nothing of the group is left
+    assert _servers_of(env["PREFECT_HOME"]) == []  # and Prefect's temporary server (in its own session) stopped
+
+    stored = snapshot(settings.db)
+    assert 50 <= len(stored["captures"]) < len(timeline.stamps)
+
+    rerun = subprocess.run(
+        _command(settings, timeline.url),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    fetched = len(timeline.stamps) - len(stored["captures"])
+    assert f"{len(timeline.stamps)} captures, {fetched} fetched" in rerun.stdout
+    done = snapshot(settings.db)
+    assert len(done["captures"]) == len(timeline.stamps)
+    assert len(done["versions"]) == timeline.changes + 1

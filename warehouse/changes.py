@@ -1,0 +1,80 @@
+"""Reads for scheduled crawls and change notices: what each tracked site was last seen at, and its changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A tracked site, the policy URL it lives at now, and the newest capture of it we hold."""
+
+    site: str
+    url: str
+    last_seen: datetime | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One new version of a site's policy, as the ``changes`` view (and ``versions``) describe it.
+
+    ``previous_version`` is None for a site's first version; ``changed_after`` is then None too.
+    """
+
+    site: str
+    version: int
+    previous_version: int | None
+    changed_after: datetime | None
+    changed_by: datetime
+    words_added: int | None
+    words_removed: int | None
+    policy_url: str
+    text_sha256: str
+    words: int
+
+    @property
+    def key(self) -> tuple[str, str, datetime]:
+        """What identifies a version across rebuilds (its number shifts when older captures arrive)."""
+        return (self.site, self.text_sha256, self.changed_by)
+
+
+def tracked_sites(con: duckdb.DuckDBPyConnection) -> list[Tracked]:
+    """Every site with a policy URL: where it lives now, and the newest archive capture we hold of it.
+
+    Where it lives now is the URL of the newest archive capture that is not a redirect (a redirect's target is
+    where the policy went); a site with no capture yet (only discovered) uses the URL it was linked at last.
+    """
+    rows = con.execute(
+        """
+        SELECT s.site,
+               coalesce(
+                   (SELECT c.url FROM capture c
+                    WHERE c.site = s.site AND c.provenance <> 'imported' AND c.outcome <> 'redirect'
+                    ORDER BY c.ts DESC LIMIT 1),
+                   (SELECT p.url FROM policy_url p WHERE p.site = s.site AND p.source <> 'imported'
+                    ORDER BY p.since DESC NULLS LAST, p.url LIMIT 1)
+               ) AS url,
+               (SELECT max(c.ts) FROM capture c WHERE c.site = s.site AND c.provenance <> 'imported') AS last_seen
+        FROM site s ORDER BY s.site
+        """
+    ).fetchall()
+    return [Tracked(site, url, last_seen) for site, url, last_seen in rows if url]
+
+
+def changes(con: duckdb.DuckDBPyConnection, site: str | None = None) -> list[Change]:
+    """Every version of every site (or of ``site``) with its change summary, newest first."""
+    rows = con.execute(
+        """
+        SELECT v.site, v.version, c.previous_version, c.changed_after, v.first_seen, c.words_added,
+               c.words_removed, v.policy_url, v.text_sha256, v.words
+        FROM versions v
+        LEFT JOIN changes c ON c.site = v.site AND c.version = v.version
+        WHERE ? IS NULL OR v.site = ?
+        ORDER BY v.first_seen DESC, v.site, v.version DESC
+        """,
+        [site, site],
+    ).fetchall()
+    return [Change(*row) for row in rows]
