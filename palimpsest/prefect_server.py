@@ -6,12 +6,19 @@ as the crawl was interrupted, and Prefect then spent minutes retrying to record 
 server that was gone (found 2026-11 with Prefect 3.8.8: ``FlowRunEngine.handle_crash`` →
 ``set_flow_run_state`` retrying the connection). Started in a session of its own, the server outlives the
 interrupt long enough for the crash to be recorded, and Prefect still stops it when the process exits.
+
+A process killed outright (``kill -9``, the out-of-memory killer) runs no exit handler, and a server in its own
+session would outlive it for good. So the server is started through :func:`_guard`, which asks Linux to send it
+SIGTERM when the process that started it dies (``PR_SET_PDEATHSIG``) and then becomes the server.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
+import sys
 from typing import Any
 
 
@@ -24,6 +31,9 @@ class _DetachedSubprocess:
     @staticmethod
     def Popen(*args: Any, **kwargs: Any) -> subprocess.Popen:
         kwargs.setdefault("start_new_session", True)
+        if sys.platform == "linux":
+            command, args = (kwargs.pop("args"), args) if "args" in kwargs else (args[0], args[1:])
+            args = ([sys.executable, "-m", "palimpsest.prefect_server", str(os.getpid()), *command], *args)
         return subprocess.Popen(*args, **kwargs)
 
 
@@ -35,3 +45,20 @@ def detach_temporary_server() -> None:
 
     if not isinstance(server.subprocess, _DetachedSubprocess):
         server.subprocess = _DetachedSubprocess()  # type: ignore[assignment]
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _guard(argv: list[str]) -> None:
+    """``python -m palimpsest.prefect_server PARENT_PID COMMAND…``: run COMMAND in this process, to be sent
+    SIGTERM when PARENT_PID dies. The signal is asked for before the check, so a parent dying in between is seen."""
+    parent, command = int(argv[0]), argv[1:]
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        raise SystemExit(0)
+    os.execv(command[0], command)  # noqa: S606 - the server command Prefect built, exactly as given
+
+
+if __name__ == "__main__":
+    _guard(sys.argv[1:])

@@ -107,3 +107,30 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_resumes(timeline_wayback, timelines, t
     done = snapshot(settings.db)
     assert len(done["captures"]) == len(timeline.stamps)
     assert len(done["versions"]) == timeline.changes + 1
+
+
+def test_a_killed_crawl_leaves_no_prefect_server_behind(timeline_wayback, timelines, tmp_path: Path) -> None:
+    """``kill -9`` runs no exit handler; Prefect's temporary server (in its own session, out of reach of the
+    process group) must still stop with the crawl that started it."""
+    settings = settings_for(timeline_wayback, tmp_path / "palimpsest.duckdb")
+    env = _environment(tmp_path)
+    child = subprocess.Popen(
+        _command(settings, timelines["sampling"].url),
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    assert child.stdout is not None
+    for line in child.stdout:
+        if line.startswith("found"):  # the flow is running, so its server is up
+            break
+    assert len(_servers_of(env["PREFECT_HOME"])) >= 2  # the crawl and its server
+    child.kill()  # the crawl alone, not its group
+    child.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while _servers_of(env["PREFECT_HOME"]) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _servers_of(env["PREFECT_HOME"]) == []

@@ -101,8 +101,8 @@ def crawl_child(archive: FaultArchive, db: Path, kill_at: str | None, after: flo
 def crawl_command(archive: FaultArchive, db: Path, tmp: Path, kill_at: str | None = None) -> tuple[int, str]:
     """The real ``palimpsest crawl`` (Prefect flow and all); kill points come in through a ``sitecustomize``.
 
-    Returns (exit code, stderr). The command runs in a process group of its own: a SIGKILLed crawl leaves
-    Prefect's ephemeral API server (a uvicorn child) running, which we then stop with the rest of the group.
+    Returns (exit code, stderr). The command runs in a process group of its own, stopped whole afterwards, so
+    nothing it started outlives the test.
     """
     hooks = tmp / "hooks"
     hooks.mkdir(exist_ok=True)
