@@ -95,7 +95,14 @@ def export_settings(current: Settings) -> None:
 
 def _register() -> None:
     # Each command module adds its commands to ``app`` when imported.
-    from palimpsest import commands_crawl, commands_demo, commands_doctor, commands_flows, commands_read  # noqa: F401, PLC0415
+    from palimpsest import (  # noqa: F401, PLC0415
+        commands_corpus,
+        commands_crawl,
+        commands_demo,
+        commands_doctor,
+        commands_flows,
+        commands_read,
+    )
 
 
 INTERRUPTED = "interrupted: what was stored is kept; run the same command again to resume"

@@ -1,0 +1,152 @@
+"""The corpus as a whole: ``search``, ``import``, ``export``, ``verify`` and ``reextract``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from palimpsest.cli import app, settings
+from palimpsest.errors import BadInput
+from palimpsest.output import console, plural, render_table, say
+from palimpsest.timestamps import parse_timestamp
+
+FORMATS = ("table", "csv", "json")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words to look for, e.g. "third parties"')],
+    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
+    at: Annotated[str | None, typer.Option(help="Only the versions in force at this time (YYYY…, ISO 8601)")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many results")] = 20,
+    format_: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+) -> None:
+    """Full-text search (BM25) over every version and section; best matches first, one row per version.
+
+    The index is rebuilt first when texts were added since it was built (after a crawl, import or reextract).
+
+    Example: palimpsest search "third parties" --site example.com --at 2018
+    """
+    from warehouse import connect, queries  # noqa: PLC0415
+    from warehouse import search as fts  # noqa: PLC0415
+
+    if format_ not in FORMATS:
+        raise BadInput(f"--format must be one of {', '.join(FORMATS)}")
+    if limit < 1:
+        raise BadInput("--limit must be 1 or more")
+    moment = parse_timestamp(at, end=True) if at else None
+    db = settings().db
+    if fts.ensure_index(db, on_wait=lambda note: say(note, style="dim")):
+        say("search index rebuilt", style="dim")
+    con = connect(db, read_only=True)
+    try:
+        name = queries.resolve_site(con, site) if site else None
+        hits = fts.search(con, query, site=name, at=moment, limit=limit)
+    finally:
+        con.close()
+    columns = ["site", "version", "first seen", "last seen", "score", "section", "snippet"]
+    rows = [(h.site, h.version, h.first_seen, h.last_seen, round(h.score, 3), h.heading or "", h.snippet) for h in hits]
+    render_table(columns, rows, fmt=format_, title=f"{plural(len(hits), 'result')} for {query!r}")
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="Seed-format files (Markdown after a header citing a snapshot)")],
+    site: Annotated[str | None, typer.Option(help="Site for every file (needed for files with no header)")] = None,
+    at: Annotated[str | None, typer.Option(help="Archive time for every file (needed with no header)")] = None,
+) -> None:
+    """Import seed-format documents as versions with provenance 'imported'.
+
+    The header's cited snapshot (https://web.archive.org/web/<ts>id_/<url>) gives the site, URL and time.
+    Every file is read and checked before anything is stored; importing a file again changes nothing.
+
+    Example: palimpsest import policy.md --site example.com --at 2016-05-01
+    """
+    from warehouse import connect  # noqa: PLC0415
+    from warehouse.imports import import_documents, read_documents  # noqa: PLC0415
+
+    moment = parse_timestamp(at) if at else None
+    documents = read_documents(files)
+    con = connect(settings().db, on_wait=lambda note: say(note, style="dim"))
+    try:
+        summary = import_documents(con, documents, site=site, at=moment)
+    finally:
+        con.close()
+    for doc in summary.documents:
+        state = "imported" if doc.new else "already imported"
+        console.print(f"{doc.name}: {state} as {doc.site} at {doc.timestamp:%Y-%m-%d %H:%M:%S} ({doc.url})")
+    console.print(f"{plural(summary.new, 'new document')}, {plural(len(summary.documents), 'file')} read")
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="Folder to write into (created if missing)")],
+    format_: Annotated[str, typer.Option("--format", help="markdown, parquet or jsonl")] = "markdown",
+) -> None:
+    """Export every version: markdown (one seed-format file per version), or parquet/jsonl (one file per view).
+
+    Imported documents come back byte for byte. Parquet files are zstd-compressed and keep the views' types.
+
+    Example: palimpsest export out/ --format parquet
+    """
+    from warehouse import connect  # noqa: PLC0415
+    from warehouse.export import FORMATS as EXPORTS  # noqa: PLC0415
+    from warehouse.export import export as write  # noqa: PLC0415
+
+    if format_ not in EXPORTS:
+        raise BadInput(f"--format must be one of {', '.join(EXPORTS)}")
+    con = connect(settings().db, read_only=True)
+    try:
+        summary = write(con, out, format_)
+    finally:
+        con.close()
+    console.print(f"wrote {plural(len(summary.files), 'file')} ({plural(summary.rows, 'row')}) to {out}")
+
+
+@app.command()
+def verify(
+    site: Annotated[str | None, typer.Option(help="Only this site's imported documents")] = None,
+    format_: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+) -> None:
+    """Fetch the snapshot each imported document cites, extract it, and report how similar the texts are.
+
+    Similarity is 1.0 for the same normalised text; snapshots come through PALIMPSEST_REPLAY_URL.
+
+    Example: palimpsest verify --site example.com
+    """
+    from flows.verification import verify_imports  # noqa: PLC0415
+
+    if format_ not in FORMATS:
+        raise BadInput(f"--format must be one of {', '.join(FORMATS)}")
+    results = verify_imports(settings(), site=site)
+    rows = [
+        (r.name, r.site, None if r.similarity is None else round(r.similarity, 3), r.outcome, r.cited) for r in results
+    ]
+    render_table(["file", "site", "similarity", "outcome", "snapshot"], rows, fmt=format_)
+
+
+@app.command()
+def reextract() -> None:
+    """Re-run extraction over the stored raw captures with the current extractor; fetches nothing.
+
+    Versions are rebuilt. Versions that appeared or vanished because of the extractor, not the site, are listed
+    (and kept in the table technical_change).
+
+    Example: palimpsest reextract
+    """
+    from flows.reextraction import reextract as run  # noqa: PLC0415
+
+    with console.status("re-extracting the stored captures …"):
+        summary = run(settings())
+    console.print(
+        f"extraction run {summary.run_id}: {plural(summary.payloads, 'payload')} re-extracted"
+        + (f", {summary.unreadable} unreadable" if summary.unreadable else "")
+        + f", {plural(summary.sites, 'site')} rebuilt"
+    )
+    rows = [(c.site, c.kind, c.first_seen, c.last_seen, c.text_sha256[:12]) for c in summary.changes]
+    if rows:
+        render_table(["site", "version", "first seen", "last seen", "text"], rows, title="technical changes")
+    else:
+        console.print("no version appeared or vanished: the extractor changed no version")

@@ -1,0 +1,116 @@
+"""Exports: every version as seed-format Markdown, or the public views as Parquet (zstd) or JSON Lines.
+
+Markdown writes ``<out>/<site>/<version>.md``. A version made of imported documents is written as the imported
+file itself, byte for byte (further imported files with the same text as ``<version>-<n>.md``); any other
+version gets a header citing its first capture.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from palimpsest.errors import BadInput, WarehouseError
+from warehouse.seeds import header_for
+
+FORMATS = ("markdown", "parquet", "jsonl")
+VIEWS = ("captures", "versions", "changes", "sections")
+_BATCH = 10_000
+
+
+@dataclass
+class ExportSummary:
+    files: list[Path] = field(default_factory=list)
+    rows: int = 0
+
+
+def export(con: duckdb.DuckDBPyConnection, out: Path, fmt: str) -> ExportSummary:
+    if fmt not in FORMATS:
+        raise BadInput(f"--format must be one of {', '.join(FORMATS)}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise BadInput(f"cannot create the export folder {out}: {err.strerror or err}") from err
+    if fmt == "markdown":
+        return export_markdown(con, out)
+    return export_views(con, out, fmt)
+
+
+def export_markdown(con: duckdb.DuckDBPyConnection, out: Path) -> ExportSummary:
+    summary = ExportSummary()
+    imported = _imported_by_version(con)
+    rows = con.execute(
+        "SELECT site, version, policy_url, first_seen, text FROM versions ORDER BY site, version"
+    ).fetchall()
+    for site, version, url, first_seen, text in rows:
+        folder = out / _safe_name(site)
+        folder.mkdir(exist_ok=True)
+        documents = imported.get((site, version)) or [header_for(site, url, first_seen) + text.rstrip("\n") + "\n"]
+        for n, content in enumerate(documents, start=1):
+            path = folder / (f"{version:04d}.md" if n == 1 else f"{version:04d}-{n}.md")
+            path.write_bytes(content.encode("utf-8"))
+            summary.files.append(path)
+        summary.rows += 1
+    return summary
+
+
+def _imported_by_version(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], list[str]]:
+    """The imported documents behind each version, in time order: each version's own captures, not its text's."""
+    rows = con.execute(
+        """
+        SELECT v.site, v.version, d.header || d.body
+        FROM imported_document AS d
+        JOIN capture AS c ON c.site = d.site AND c.url = d.url AND c.ts = d.ts AND c.digest = d.digest
+        JOIN version AS v ON v.site = c.site AND c.ts BETWEEN v.first_seen AND v.last_seen
+                         AND v.text_sha256 = c.text_sha256
+        ORDER BY v.site, v.version, d.ts, d.name
+        """
+    ).fetchall()
+    found: dict[tuple[str, int], list[str]] = {}
+    for site, version, content in rows:
+        found.setdefault((site, version), []).append(content)
+    return found
+
+
+def export_views(con: duckdb.DuckDBPyConnection, out: Path, fmt: str) -> ExportSummary:
+    """One file per public view. Parquet keeps DuckDB's types (TIMESTAMPTZ as UTC timestamps) and uses zstd."""
+    summary = ExportSummary()
+    for view in VIEWS:
+        path = out / f"{view}.{fmt}"
+        relation = con.table(view)
+        try:
+            if fmt == "parquet":
+                relation.write_parquet(str(path), compression="zstd")
+            else:
+                _write_jsonl(con, view, path)
+        except duckdb.Error as err:
+            raise WarehouseError(f"cannot export {view} to {path}: {err}") from err
+        summary.files.append(path)
+        summary.rows += int(con.execute(f"SELECT count(*) FROM {view}").fetchone()[0])
+    return summary
+
+
+def _write_jsonl(con: duckdb.DuckDBPyConnection, view: str, path: Path) -> None:
+    cursor = con.execute(f"SELECT * FROM {view}")
+    columns = [d[0] for d in cursor.description]
+    with path.open("w", encoding="utf-8") as handle:
+        while batch := cursor.fetchmany(_BATCH):
+            for row in batch:
+                record = dict(zip(columns, row, strict=True))
+                handle.write(json.dumps(record, ensure_ascii=False, default=_json_value) + "\n")
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _safe_name(site: str) -> str:
+    """A site name as a folder name: anything but letters, digits, dots and dashes becomes an underscore."""
+    cleaned = "".join(ch if ch.isalnum() or ch in ".-" else "_" for ch in site).strip(".")
+    return cleaned or "_"

@@ -1,0 +1,155 @@
+"""Importing seed-format documents: each becomes a capture with provenance and outcome ``imported``.
+
+The document is kept exactly as given (``imported_document``), its text is stored content-addressed like any
+extracted text, and the site's versions are rebuilt, so an imported text joins the crawled history in time
+order. Importing the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from extractors import count_words, normalise, text_sha256
+from extractors.language import detect_language
+from extractors.sections import split_sections
+from extractors.stated_date import stated_date
+from palimpsest.errors import BadInput
+from warehouse import store
+from warehouse.records import CaptureRow, SectionRow, TextRow
+from warehouse.seeds import SeedDocument, parse
+from warehouse.versions import rebuild_versions
+
+EXTRACTOR = "imported"
+
+
+@dataclass(frozen=True)
+class Imported:
+    name: str
+    site: str
+    url: str
+    timestamp: datetime
+    text_sha256: str
+    new: bool
+
+
+@dataclass
+class ImportSummary:
+    documents: list[Imported] = field(default_factory=list)
+
+    @property
+    def new(self) -> int:
+        return sum(1 for d in self.documents if d.new)
+
+
+def read_documents(paths: list[Path]) -> list[tuple[str, SeedDocument]]:
+    """Read and parse every file first, so one bad file stops the import before anything is stored."""
+    documents = []
+    for path in paths:
+        try:
+            content = path.read_bytes().decode("utf-8")
+        except OSError as err:
+            raise BadInput(f"cannot read {path}: {err.strerror or err}") from err
+        except UnicodeDecodeError as err:
+            raise BadInput(f"{path} is not UTF-8 text (byte {err.start}): seed files are UTF-8 Markdown") from err
+        if not normalise(content):
+            raise BadInput(f"{path} holds no text")
+        documents.append((path.name, parse(content, source=str(path))))
+    return documents
+
+
+def placed(name: str, doc: SeedDocument, site: str | None, at: datetime | None) -> tuple[str, str, datetime]:
+    """The (site, url, timestamp) a document is stored under: its header's, unless --site/--at say otherwise."""
+    chosen_site = site or doc.site
+    when = at or doc.timestamp
+    if chosen_site is None or when is None:
+        raise BadInput(f"{name} has no header citing a snapshot; give --site and --at for it")
+    url = doc.url or f"imported:{name}"
+    return chosen_site, url, when
+
+
+def import_documents(
+    con: duckdb.DuckDBPyConnection,
+    documents: list[tuple[str, SeedDocument]],
+    *,
+    site: str | None = None,
+    at: datetime | None = None,
+) -> ImportSummary:
+    """Store the documents in one transaction, then rebuild the versions of every site they touched."""
+    plan = [(name, doc, *placed(name, doc, site, at)) for name, doc in documents]
+    summary = ImportSummary()
+    known = {
+        row[0]
+        for row in con.execute(
+            "SELECT file_sha256 FROM imported_document WHERE file_sha256 IN (SELECT unnest(?::VARCHAR[]))",
+            [[doc.file_sha256 for _, doc, *_ in plan]],
+        ).fetchall()
+    }
+    texts, sections, captures = [], [], []
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name, doc, site_, url, when in plan:
+            sha = text_sha256(doc.body)
+            digest = f"imported:{doc.file_sha256[:16]}"
+            texts.append(_text_row(doc.body, sha))
+            sections.extend(
+                SectionRow(sha, s.ord, s.path, s.heading, s.body, s.section_sha256) for s in split_sections(doc.body)
+            )
+            captures.append(
+                CaptureRow(
+                    site_,
+                    url,
+                    when,
+                    digest,
+                    None,
+                    "text/markdown",
+                    "imported",
+                    text_sha256=sha,
+                    quality="ok",
+                    usable=True,
+                    provenance="imported",
+                )
+            )
+            store.ensure_site(con, site_)
+            store.record_policy_url(con, site_, url, since=None, source="imported")
+            con.execute(
+                """
+                INSERT INTO imported_document
+                    (file_sha256, name, site, url, ts, digest, cited, label, archived_on, body, text_sha256, header)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """,
+                [
+                    doc.file_sha256,
+                    name,
+                    site_,
+                    url,
+                    when,
+                    digest,
+                    doc.cited,
+                    doc.label,
+                    doc.archived_on,
+                    doc.body,
+                    sha,
+                    doc.header,
+                ],
+            )
+            summary.documents.append(Imported(name, site_, url, when, sha, doc.file_sha256 not in known))
+        store.save_texts(con, texts)
+        store.save_sections(con, sections)
+        store.save_captures(con, captures)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    for site_ in sorted({d.site for d in summary.documents}):
+        rebuild_versions(con, site_)
+    return summary
+
+
+def _text_row(body: str, sha: str) -> TextRow:
+    language = detect_language(body)
+    return TextRow(sha, body, count_words(body), language, EXTRACTOR, stated_date(body, language))
