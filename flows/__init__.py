@@ -13,9 +13,20 @@ _FLOWS = {
     "crawl_sites": "flows.multi",
     "refresh_all": "flows.multi",
     "discover_policy": "flows.discover",
+    "import_corpus": "flows.corpus",
+    "verify_corpus": "flows.corpus",
+    "reextract": "flows.corpus",
 }
 
-__all__ = ["crawl_policy", "crawl_sites", "discover_policy", "refresh_all"]
+__all__ = [
+    "crawl_policy",
+    "crawl_sites",
+    "discover_policy",
+    "import_corpus",
+    "reextract",
+    "refresh_all",
+    "verify_corpus",
+]
 
 
 def __getattr__(name: str) -> object:

@@ -9,7 +9,7 @@ import typer
 
 from palimpsest.cli import app, settings
 from palimpsest.errors import BadInput
-from palimpsest.output import console, plural, render_table, say
+from palimpsest.output import console, error, plural, render_table
 from palimpsest.timestamps import parse_timestamp
 
 FORMATS = ("table", "csv", "json")
@@ -38,8 +38,8 @@ def search(
         raise BadInput("--limit must be 1 or more")
     moment = parse_timestamp(at, end=True) if at else None
     db = settings().db
-    if fts.ensure_index(db, on_wait=lambda note: say(note, style="dim")):
-        say("search index rebuilt", style="dim")
+    if fts.ensure_index(db, on_wait=error):
+        error("search index rebuilt: texts were added since it was built")
     con = connect(db, read_only=True)
     try:
         name = queries.resolve_site(con, site) if site else None
@@ -69,7 +69,7 @@ def import_(
 
     moment = parse_timestamp(at) if at else None
     documents = read_documents(files)
-    con = connect(settings().db, on_wait=lambda note: say(note, style="dim"))
+    con = connect(settings().db, on_wait=error)
     try:
         summary = import_documents(con, documents, site=site, at=moment)
     finally:

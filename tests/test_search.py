@@ -1,0 +1,81 @@
+"""Full-text search: BM25 over texts and sections, mapped to versions, kept fresh, filtered by site and time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from palimpsest.cli import main
+from tests.history import TEXT_B, at, build_history
+from warehouse import connect
+from warehouse import search as fts
+from warehouse.imports import import_documents
+from warehouse.seeds import parse
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "w.duckdb"
+    con = connect(path)
+    build_history(con)
+    build_history(con, site="other'shop; DROP TABLE version;--")
+    con.close()
+    return path
+
+
+def test_search_ranks_versions_whose_text_matches(db: Path) -> None:
+    con = connect(db)
+    fts.build_index(con)
+    hits = fts.search(con, "advertising partners")
+    assert {(h.site, h.version) for h in hits} == {("shop.example", 2), ("other'shop; DROP TABLE version;--", 2)}
+    assert all(h.score > 0 for h in hits)
+    assert "advertising partners" in hits[0].snippet
+    assert fts.search(con, "parcels", site="shop.example") and {
+        h.version for h in fts.search(con, "parcels", site="shop.example")
+    } == {1, 2, 3}
+
+
+def test_at_keeps_only_the_version_in_force(db: Path) -> None:
+    con = connect(db)
+    fts.build_index(con)
+    assert [h.version for h in fts.search(con, "parcels", site="shop.example", at=at("20170601000000"))] == [2]
+    assert [h.version for h in fts.search(con, "parcels", site="shop.example", at=at("20200101000000"))] == [3]
+    assert fts.search(con, "parcels", site="shop.example", at=at("20100101000000")) == []
+
+
+def test_an_import_makes_the_index_stale_and_the_next_search_rebuilds_it(db: Path) -> None:
+    assert fts.ensure_index(db) is True
+    assert fts.ensure_index(db) is False
+    con = connect(db)
+    text = "# Privacy\n\nOur bakery shares sourdough statistics with the guild of millers."
+    import_documents(con, [("new.md", parse(text))], site="shop.example", at=at("20210101000000"))
+    assert not fts.is_fresh(con)
+    con.close()
+    assert fts.ensure_index(db) is True
+    con = connect(db, read_only=True)
+    assert [(h.site, h.version) for h in fts.search(con, "millers guild")] == [("shop.example", 4)]
+
+
+def test_sections_are_searched_and_named(tmp_path: Path) -> None:
+    con = connect(tmp_path / "w.duckdb")
+    text = "# Privacy\n\nIntro words.\n\n## Cookies\n\nWe set a basket cookie.\n\n## Rights\n\nAsk us anything."
+    import_documents(con, [("p.md", parse(text))], site="bakery.example", at=at("20200101000000"))
+    fts.build_index(con)
+    hits = fts.search(con, "basket cookie")
+    assert hits[0].heading == "Cookies"
+
+
+def test_search_command_prints_site_version_dates_score_and_snippet(db: Path, capsys) -> None:
+    code = main(["--db", str(db), "search", "advertising", "--site", "shop.example", "--format", "csv"])
+    out = capsys.readouterr().out
+    assert code == 0
+    header, row = out.splitlines()[:2]
+    assert header == "site,version,first seen,last seen,score,section,snippet"
+    assert row.startswith("shop.example,2,2017-01-01")
+    assert TEXT_B.split()[-1].rstrip(".") in row
+
+
+def test_search_for_an_unknown_site_is_one_clear_line(db: Path, capsys) -> None:
+    assert main(["--db", str(db), "search", "parcels", "--site", "shop.exampel"]) == 1
+    assert "did you mean shop.example" in capsys.readouterr().err

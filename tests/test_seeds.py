@@ -1,0 +1,148 @@
+"""Seed-format import and export: headers read right, round trips byte for byte, exports read back typed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from palimpsest.cli import main
+from palimpsest.errors import BadInput
+from tests.shared import require_shared
+from warehouse import connect
+from warehouse.export import export
+from warehouse.imports import import_documents, read_documents
+from warehouse.seeds import header_for, parse
+
+HEADERLESS = {"001": ("sakura.ad.jp", "2019-03-01"), "002": ("sakura-japan.example", "20200101")}
+
+
+def seeds() -> list[Path]:
+    return sorted(require_shared("seeds").glob("0*.txt"))
+
+
+def import_seeds(db: Path) -> None:
+    with_header = [p for p in seeds() if p.name[:3] not in HEADERLESS]
+    assert main(["--db", str(db), "import", *map(str, with_header)]) == 0
+    for path in seeds():
+        if path.name[:3] in HEADERLESS:
+            site, at = HEADERLESS[path.name[:3]]
+            assert main(["--db", str(db), "import", str(path), "--site", site, "--at", at]) == 0
+
+
+def test_the_header_gives_site_url_and_time_with_the_url_decoded() -> None:
+    doc = parse(next(p for p in seeds() if p.name.startswith("003")).read_text(encoding="utf-8"))
+    assert doc.url == "http://www.meetkaori.com/privacy"
+    assert doc.site == "meetkaori.com"
+    assert doc.label == "kaorisan.com"
+    assert doc.timestamp == datetime(2016, 5, 6, 3, 41, 29, tzinfo=UTC)
+    assert doc.body.startswith("# Privacy Policy - Kaori-san")
+
+
+def test_a_headerless_file_needs_site_and_at(tmp_path: Path, capsys) -> None:
+    path = next(p for p in seeds() if p.name.startswith("001"))
+    db = tmp_path / "w.duckdb"
+    assert main(["--db", str(db), "import", str(path)]) == 2
+    assert "give --site and --at" in capsys.readouterr().err
+    assert main(["--db", str(db), "sql", "SELECT count(*) AS n FROM captures", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "0"
+
+
+def test_imports_are_versions_with_provenance_imported(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    import_seeds(db)
+    con = connect(db, read_only=True)
+    rows = con.execute("SELECT site, outcome, provenance FROM captures ORDER BY site").fetchall()
+    assert len(rows) == 5
+    assert {(outcome, provenance) for _, outcome, provenance in rows} == {("imported", "imported")}
+    assert con.execute("SELECT count(*) FROM versions WHERE version = 1").fetchone()[0] == 5
+    mojibake = con.execute("SELECT text FROM versions WHERE site = 'japan-talk.com'").fetchone()[0]
+    assert "Â" in mojibake  # an import keeps the text as given
+
+
+def test_reimport_changes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    import_seeds(db)
+    import_seeds(db)
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT count(*) FROM capture").fetchone()[0] == 5
+    assert con.execute("SELECT count(*) FROM imported_document").fetchone()[0] == 5
+    assert con.execute("SELECT count(*) FROM version").fetchone()[0] == 5
+
+
+def test_markdown_round_trip_of_the_seeds_is_byte_identical(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    import_seeds(db)
+    assert main(["--db", str(db), "export", str(tmp_path / "out"), "--format", "markdown"]) == 0
+    exported = sorted(p.read_bytes() for p in (tmp_path / "out").rglob("*.md"))
+    assert exported == sorted(p.read_bytes() for p in seeds())
+
+
+def test_a_bad_file_stops_the_import_before_anything_is_stored(tmp_path: Path) -> None:
+    good = next(p for p in seeds() if p.name.startswith("000"))
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(b"\xff\xfe not utf-8")
+    con = connect(tmp_path / "w.duckdb")
+    with pytest.raises(BadInput, match="not UTF-8"):
+        import_documents(con, read_documents([good, bad]))
+    assert con.execute("SELECT count(*) FROM capture").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_view_exports_read_back_with_their_types(tmp_path: Path, fmt: str) -> None:
+    db = tmp_path / "w.duckdb"
+    import_seeds(db)
+    con = connect(db, read_only=True)
+    export(con, tmp_path / fmt, fmt)
+    names = sorted(p.name for p in (tmp_path / fmt).iterdir())
+    assert names == sorted(f"{v}.{fmt}" for v in ("captures", "versions", "changes", "sections"))
+    if fmt == "parquet":
+        table = pq.read_table(tmp_path / fmt / "versions.parquet")
+        assert str(table.schema.field("first_seen").type) == "timestamp[us, tz=UTC]"
+        assert str(table.schema.field("version").type) == "int32"
+        assert pq.ParquetFile(tmp_path / fmt / "versions.parquet").metadata.row_group(0).column(0).compression == (
+            "ZSTD"
+        )
+        back = duckdb.sql(f"SELECT * FROM read_parquet('{tmp_path / fmt / 'versions.parquet'}') ORDER BY site")
+        assert back.fetchall() == con.execute("SELECT * FROM versions ORDER BY site").fetchall()
+    else:
+        lines = (tmp_path / fmt / "versions.jsonl").read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 5
+        assert '"first_seen": "2013-03-10T07:36:12+00:00"' in "".join(lines)
+
+
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r") | st.just("\n"),
+    min_size=1,
+    max_size=300,
+).filter(lambda t: any(ch.isalnum() for ch in t))
+_STAMP = st.datetimes(min_value=datetime(1996, 1, 1), max_value=datetime(2030, 12, 31)).map(
+    lambda d: d.replace(microsecond=0, tzinfo=UTC)
+)
+_PATH = st.text(alphabet="abcdefghij/-_.~%? &=é", min_size=0, max_size=20)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=_TEXT, when=_STAMP, path=_PATH, headed=st.booleans())
+def test_import_then_export_is_the_identity(tmp_path: Path, body: str, when: datetime, path: str, headed: bool) -> None:
+    url = f"http://www.example.org/{path}"
+    content = (header_for("example.org", url, when) if headed else "") + body
+    source = tmp_path / "doc.md"
+    source.write_bytes(content.encode("utf-8"))
+    con = connect(":memory:")
+    documents = read_documents([source])
+    import_documents(con, documents, site=None if headed else "example.org", at=None if headed else when)
+    if headed:
+        assert documents[0][1].url == url
+        assert documents[0][1].timestamp == when
+    out = tmp_path / "out"
+    export(con, out, "markdown")
+    files = list(out.rglob("*.md"))
+    assert [p.read_bytes() for p in files] == [content.encode("utf-8")]
+    for p in files:
+        p.unlink()
