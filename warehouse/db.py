@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +22,8 @@ from palimpsest.errors import NotAWarehouse, WarehouseError, WarehouseLocked
 from warehouse.migrations import LEDGER, migrate
 
 log = logging.getLogger(__name__)
+
+_LOCKED = re.compile(r"could not set lock|conflicting lock", re.IGNORECASE)
 
 DEFAULT_LOCK_TIMEOUT = float(os.environ.get("PALIMPSEST_LOCK_TIMEOUT", "120"))
 #: As of 2026-11 (DuckDB 1.5.5), two threads opening one file at the same moment race in DuckDB's instance cache
@@ -85,7 +88,11 @@ def _open_waiting(
             message = str(err)
             if "not a valid DuckDB database file" in message:
                 raise NotAWarehouse(f"{target} is not a DuckDB file, so not a Palimpsest warehouse") from err
-            if "lock" not in message.lower():
+            if "corrupt" in message.lower():
+                raise NotAWarehouse(f"{target} is a damaged DuckDB file: {message.splitlines()[0]}") from err
+            # As of duckdb 1.5.5 a held lock reads "Could not set lock on file …: Conflicting lock is held";
+            # match those words, not "lock" alone, which "block" in a corruption message also contains.
+            if not _LOCKED.search(message):
                 raise WarehouseError(f"cannot open {target}: {message}") from err
             if time.monotonic() >= deadline:
                 raise WarehouseLocked(

@@ -1,0 +1,124 @@
+"""Safety: hostile names go through parameters, a second writer waits then fails clearly, odd files are refused."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from palimpsest.cli import main
+from palimpsest.errors import NotAWarehouse, WarehouseLocked
+from tests.history import build_history
+from tests.shared import REPO
+from warehouse import connect
+
+HOSTILE = ["x'; DROP TABLE capture; --", 'a"b', "%", "_", "shop.example' OR '1'='1", "ünï\\cødé"]
+
+HOLDER = """
+import sys, time
+from warehouse import connect
+con = connect(sys.argv[1])
+con.execute("INSERT INTO site (site) VALUES ('held.example')")
+print("holding", flush=True)
+time.sleep(float(sys.argv[2]))
+con.close()
+"""
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_sql_ish_site_names_are_plain_values(tmp_path: Path, name: str, capsys) -> None:
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    build_history(con, site=name)
+    build_history(con, site="bystander.example")
+    con.close()
+    assert main(["--db", str(db), "history", name, "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert len(out.strip().splitlines()) == 4  # header and three versions: nothing of the bystander
+    assert main(["--db", str(db), "show", name, "--version", "2", "--text-only"]) == 0
+    assert "advertising partners" in capsys.readouterr().out
+    assert main(["--db", str(db), "search", "parcels", "--site", name, "--format", "csv"]) == 0
+    rows = capsys.readouterr().out.strip().splitlines()[1:]
+    assert len(rows) == 3 and all(r.startswith(('"' + name.replace('"', '""'), name)) for r in rows)
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT count(DISTINCT site) FROM capture").fetchone()[0] == 2
+
+
+def test_sql_refuses_every_kind_of_write(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    for statement in ("DELETE FROM capture", "DROP VIEW versions", "CREATE TABLE t (a INTEGER)", "ATTACH 'x.db'"):
+        assert main(["--db", str(db), "sql", statement]) == 1
+        assert "read-only" in capsys.readouterr().err.lower() or statement.startswith("ATTACH")
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'versions'").fetchone()[0] == 1
+
+
+@pytest.mark.slow
+def test_a_second_writer_waits_visibly_then_fails_and_nothing_is_corrupted(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    build_history(con)
+    before = con.execute("SELECT * FROM versions ORDER BY version").fetchall()
+    con.close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db), "6"], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        notes: list[str] = []
+        started = time.monotonic()
+        with pytest.raises(WarehouseLocked, match="locked by another process"):
+            connect(db, lock_timeout=1.5, on_wait=notes.append)
+        assert time.monotonic() - started >= 1.5
+        assert len(notes) == 1 and "waiting for" in notes[0]
+    finally:
+        assert holder.wait(timeout=30) == 0
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT * FROM versions ORDER BY version").fetchall() == before
+    assert con.execute("SELECT count(*) FROM site WHERE site = 'held.example'").fetchone()[0] == 1
+
+
+@pytest.mark.slow
+def test_a_second_writer_that_waits_long_enough_gets_in(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    connect(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db), "1"], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+    notes: list[str] = []
+    con = connect(db, lock_timeout=60, on_wait=notes.append)
+    con.execute("INSERT INTO site (site) VALUES ('second.example')")
+    assert con.execute("SELECT count(*) FROM site").fetchone()[0] == 2
+    con.close()
+    assert holder.wait(timeout=30) == 0
+    assert notes
+
+
+def test_a_corrupted_warehouse_is_a_clear_error(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    build_history(con)
+    con.close()
+    data = bytearray(db.read_bytes())
+    data[4096:] = b"\x00\xff" * ((len(data) - 4096) // 2)
+    db.write_bytes(bytes(data))
+    with pytest.raises(NotAWarehouse):
+        connect(db, read_only=True).execute("SELECT * FROM versions").fetchall()
+
+
+def test_an_empty_or_foreign_file_is_refused_by_the_cli(tmp_path: Path, capsys) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("shopping list\n" * 400)
+    assert main(["--db", str(text), "sites"]) == 1
+    assert "not a DuckDB file" in capsys.readouterr().err
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).execute("CREATE TABLE accounts (id INTEGER)").close()
+    assert main(["--db", str(other), "import", "nothing.md"]) != 0
+    assert main(["--db", str(other), "sites"]) == 1
+    assert "not a Palimpsest warehouse" in capsys.readouterr().err
