@@ -121,8 +121,12 @@ def _versions(con) -> set[tuple]:
 
 
 def _compare(before: set[tuple], after: set[tuple]) -> list[TechnicalChange]:
-    changes = [TechnicalChange(s, "vanished", f, last, t) for s, f, last, t in before - after]
-    changes += [TechnicalChange(s, "appeared", f, last, t) for s, f, last, t in after - before]
+    """A version is the same when its site, first capture and text are: one that only grew longer (it absorbed
+    a neighbour) is not reported, the neighbour is."""
+    old = {(s, f, t): last for s, f, last, t in before}
+    new = {(s, f, t): last for s, f, last, t in after}
+    changes = [TechnicalChange(s, "vanished", f, old[s, f, t], t) for s, f, t in old.keys() - new.keys()]
+    changes += [TechnicalChange(s, "appeared", f, new[s, f, t], t) for s, f, t in new.keys() - old.keys()]
     return sorted(changes, key=lambda c: (c.site, c.first_seen, c.kind))
 
 

@@ -65,9 +65,7 @@ def test_a_second_writer_waits_visibly_then_fails_and_nothing_is_corrupted(tmp_p
     build_history(con)
     before = con.execute("SELECT * FROM versions ORDER BY version").fetchall()
     con.close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(db), "6"], cwd=REPO, stdout=subprocess.PIPE, text=True
-    )
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), "6"], cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
         notes: list[str] = []
@@ -87,9 +85,7 @@ def test_a_second_writer_waits_visibly_then_fails_and_nothing_is_corrupted(tmp_p
 def test_a_second_writer_that_waits_long_enough_gets_in(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     connect(db).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(db), "1"], cwd=REPO, stdout=subprocess.PIPE, text=True
-    )
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), "1"], cwd=REPO, stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
     notes: list[str] = []
     con = connect(db, lock_timeout=60, on_wait=notes.append)
