@@ -79,3 +79,23 @@ def test_search_command_prints_site_version_dates_score_and_snippet(db: Path, ca
 def test_search_for_an_unknown_site_is_one_clear_line(db: Path, capsys) -> None:
     assert main(["--db", str(db), "search", "parcels", "--site", "shop.exampel"]) == 1
     assert "did you mean shop.example" in capsys.readouterr().err
+
+
+def test_a_rebuild_that_only_regroups_versions_makes_the_index_stale(db: Path) -> None:
+    """A capture of an old text in the middle of a version splits it: no new text, but new versions."""
+    from warehouse import store
+    from warehouse.records import CaptureRow
+    from warehouse.versions import rebuild_versions
+
+    assert fts.ensure_index(db) is True
+    con = connect(db)
+    sha_a = con.execute("SELECT text_sha256 FROM versions WHERE site = 'shop.example' AND version = 1").fetchone()[0]
+    late = CaptureRow("shop.example", "https://shop.example/legal/privacy", at("20170601000000"), "DX", 200,
+                      "text/html", "same-text", text_sha256=sha_a, quality="ok", usable=True)  # fmt: skip
+    store.save_captures(con, [late])
+    rebuild_versions(con, "shop.example")
+    assert not fts.is_fresh(con)
+    con.close()
+    assert fts.ensure_index(db) is True
+    con = connect(db, read_only=True)
+    assert [h.version for h in fts.search(con, "parcels", site="shop.example", at=at("20170701000000"))] == [3]

@@ -1,19 +1,28 @@
 -- Search, imports and re-extraction. Tables only; the public views keep every column they had.
 
--- What the full-text index covers: every distinct text whole (ord NULL) and each of its sections. The BM25
--- index (DuckDB fts, schema fts_main_search_doc) is built over this table by warehouse.search.
+-- What the full-text index covers: one document per distinct section (doc_key: its section_sha256) and one per
+-- text stored without sections (doc_key: its text_sha256). warehouse.search builds the BM25 index over it
+-- (DuckDB fts, schema fts_main_search_doc) and a postings table sorted by term (search_posting).
 CREATE TABLE search_doc (
-    doc_id       BIGINT PRIMARY KEY,
-    text_sha256  VARCHAR NOT NULL,
-    ord          INTEGER,
-    heading      VARCHAR,
-    body         VARCHAR NOT NULL
+    doc_id   BIGINT PRIMARY KEY,
+    doc_key  VARCHAR NOT NULL,
+    heading  VARCHAR,
+    body     VARCHAR NOT NULL
 );
 
--- When the index was last built, and over how many texts and sections: a count that differs means stale.
+-- Which versions carry each document, sorted by document.
+CREATE TABLE search_link (
+    doc_id   BIGINT NOT NULL,
+    site     VARCHAR NOT NULL,
+    version  INTEGER NOT NULL
+);
+
+-- When the index was last built, over how many texts and sections and which versions: any difference means
+-- the index is stale (versions: a hash of every (site, version, text_sha256), changed by any rebuild).
 CREATE TABLE search_state (
     texts     BIGINT NOT NULL,
     sections  BIGINT NOT NULL,
+    versions  UBIGINT NOT NULL,
     built_at  TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
 );
 

@@ -1,0 +1,217 @@
+"""Warehouse at scale: load a synthetic history (130K sites, 1M versions by default) and time the questions.
+
+    .venv/bin/python -m benchmarks.warehouse_scale --versions 1000000 --sites 130000
+    .venv/bin/python -m benchmarks.warehouse_scale --bench-json        # 100K versions, JSON lines on stdout
+
+Steps: generate the corpus in DuckDB (``benchmarks/synthetic_corpus.py``) and write it as Parquet, untimed; then,
+timed, load it into a fresh warehouse through the migrations with bulk ``INSERT … SELECT FROM read_parquet``
+(the path a bulk import takes) and build the search index. Then it prints: load time (goal < 5 min), file size ÷
+zstd-compressed raw text size (goal ≤ 1.5), p50/p95 of ``policy_at(site, ts)`` (goal < 10 ms), ``history(site)``
+and a BM25 full-text search against an ``ILIKE`` scan (goal < 100 ms), and the first appearance of a clause
+across all sites. Texts are content-addressed by the SHA-256 DuckDB computes of the text itself (the synthetic
+texts need no normalising).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from benchmarks.synthetic_corpus import generate
+from warehouse import connect, queries
+from warehouse import search as fts
+
+_LOAD = [
+    "INSERT INTO site (site) SELECT DISTINCT site FROM read_parquet($dir || '/version.parquet')",
+    "INSERT INTO policy_url (site, url, since, source)"
+    " SELECT DISTINCT site, policy_url, NULL::TIMESTAMPTZ, 'start' FROM read_parquet($dir || '/version.parquet')",
+    "INSERT INTO policy_text (text_sha256, text, words, language, extractor, stated_date)"
+    " SELECT sha, any_value(text), any_value(words), 'en', 'synthetic', any_value(stated)"
+    " FROM read_parquet($dir || '/text.parquet') GROUP BY sha",
+    "INSERT INTO version (site, version, text_sha256, policy_url, first_seen, last_seen, captures)"
+    " SELECT v.site, v.version, t.sha, v.policy_url, v.first_seen, v.last_seen, v.captures"
+    " FROM read_parquet($dir || '/version.parquet') AS v"
+    " JOIN read_parquet($dir || '/text.parquet') AS t USING (site, version) ORDER BY v.site, v.version",
+    "INSERT INTO capture (site, url, ts, digest, status, mime, outcome, text_sha256, quality, usable)"
+    " SELECT v.site, v.policy_url, ts, sha || kind, 200, 'text/html', kind, t.sha, 'ok', true"
+    " FROM read_parquet($dir || '/version.parquet') AS v"
+    " JOIN read_parquet($dir || '/text.parquet') AS t USING (site, version),"
+    " LATERAL (VALUES (v.first_seen, 'version'), (v.last_seen, 'same-text')) AS x(ts, kind)"
+    " ORDER BY v.site, ts",
+    "INSERT INTO section (text_sha256, ord, path, heading, body, section_sha256)"
+    " SELECT DISTINCT ON (t.sha, s.ord) t.sha, s.ord, s.heading, s.heading, s.body,"
+    " sha256(s.heading || E'\\n' || s.body)"
+    " FROM read_parquet($dir || '/section.parquet') AS s"
+    " JOIN read_parquet($dir || '/text.parquet') AS t USING (site, version)",
+]
+
+
+def write_corpus(out: Path, *, versions: int, sites: int) -> float:
+    """Generate the corpus and write version/text/section Parquet files; returns the raw text's zstd size."""
+    con = duckdb.connect()
+    generate(con, versions=versions, sites=sites)
+    con.execute(
+        "COPY (SELECT site, version, first_seen, last_seen, captures, policy_url FROM syn_version)"
+        f" TO '{out}/version.parquet' (FORMAT parquet)"
+    )
+    con.execute(
+        "COPY (SELECT t.site, t.version, t.text, sha256(t.text) AS sha,"
+        " len(string_split_regex(t.text, '\\s+')) AS words, CAST(v.first_seen AS DATE) AS stated"
+        " FROM syn_text AS t JOIN syn_version AS v USING (site, version))"
+        f" TO '{out}/text.parquet' (FORMAT parquet)"
+    )
+    con.execute(f"COPY (SELECT * FROM syn_section) TO '{out}/section.parquet' (FORMAT parquet)")
+    raw = _zstd_size(con)
+    con.close()
+    return raw
+
+
+def _zstd_size(con: duckdb.DuckDBPyConnection) -> int:
+    """Every version's text, in site and version order, through zstd at its default level (3)."""
+    sink = pa.BufferOutputStream()
+    stream = pa.CompressedOutputStream(sink, "zstd")
+    cursor = con.execute("SELECT text FROM syn_text ORDER BY site, version")
+    while batch := cursor.fetchmany(20_000):
+        stream.write("".join(row[0] for row in batch).encode("utf-8"))
+    stream.close()
+    return sink.getvalue().size
+
+
+def load(db: Path, corpus: Path) -> tuple[float, float]:
+    """Load the Parquet corpus into a fresh warehouse; returns (load seconds, index seconds)."""
+    started = time.perf_counter()
+    con = connect(db)
+    con.execute("BEGIN TRANSACTION")
+    for statement in _LOAD:
+        con.execute(statement, {"dir": str(corpus)})
+    con.execute("COMMIT")
+    con.execute("CHECKPOINT")
+    loaded = time.perf_counter() - started
+    fts.build_index(con)
+    con.execute("CHECKPOINT")
+    con.close()
+    return loaded, time.perf_counter() - started - loaded
+
+
+def timed(action: Callable[[], object], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def measure(db: Path, *, runs: int, seed: int = 11) -> dict[str, list[float] | float | str]:
+    rng = random.Random(seed)
+    con = connect(db, read_only=True)
+    fts.load_fts(con)
+    sites = [r[0] for r in con.execute("SELECT site FROM site USING SAMPLE 500 ROWS").fetchall()]
+    span = con.execute("SELECT min(first_seen), max(last_seen) FROM version").fetchone()
+    seconds = int((span[1] - span[0]).total_seconds())
+
+    def policy_at() -> None:
+        when = span[0] + timedelta(seconds=rng.randrange(seconds))
+        con.execute("SELECT * FROM policy_at(?, ?)", [rng.choice(sites), when]).fetchall()
+
+    found: dict[str, object] = {}
+    clause = "%never sell personal information to third parties%"
+    first = (
+        "SELECT site, version, first_seen FROM sections WHERE body ILIKE ? ORDER BY first_seen LIMIT 1",
+        [clause],
+    )
+    results = {
+        "policy_at": timed(policy_at, runs),
+        "history": timed(lambda: queries.history(con, rng.choice(sites)), runs),
+        "search_bm25": timed(lambda: found.setdefault("bm25", fts.search(con, "advertising partners")), 5),
+        "search_ilike": timed(
+            lambda: con.execute(
+                "SELECT v.site, v.version FROM version AS v JOIN policy_text AS t USING (text_sha256)"
+                " WHERE t.text ILIKE '%advertising partners%' LIMIT 20"
+            ).fetchall(),
+            5,
+        ),
+        "search_ilike_all": timed(
+            lambda: con.execute(
+                "SELECT count(*) FROM version AS v JOIN policy_text AS t USING (text_sha256)"
+                " WHERE t.text ILIKE '%advertising partners%'"
+            ).fetchall(),
+            3,
+        ),
+        "first_clause": timed(lambda: found.setdefault("first", con.execute(*first).fetchall()), 3),
+    }
+    con.close()
+    results["first_clause_answer"] = str(found.get("first"))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--versions", type=int, default=1_000_000)
+    parser.add_argument("--sites", type=int, default=130_000)
+    parser.add_argument("--runs", type=int, default=200, help="repetitions of each point query")
+    parser.add_argument("--keep", type=Path, help="keep the warehouse at this path")
+    parser.add_argument("--bench-json", action="store_true", help="quick run (100K versions), JSON lines on stdout")
+    args = parser.parse_args(argv)
+    if args.bench_json:
+        args.versions, args.sites = 100_000, 13_000
+    log = sys.stderr if args.bench_json else sys.stdout
+    with tempfile.TemporaryDirectory(prefix="palimpsest-scale-") as tmp:
+        work = Path(tmp)
+        started = time.perf_counter()
+        raw_zstd = write_corpus(work, versions=args.versions, sites=args.sites)
+        print(f"generated {args.versions:,} versions of {args.sites:,} sites in {time.perf_counter() - started:.0f} s",
+              file=log)  # fmt: skip
+        db = args.keep or work / "scale.duckdb"
+        loaded, indexed = load(db, work)
+        size = db.stat().st_size
+        figures = measure(db, runs=args.runs)
+    rows = [
+        ("load time", loaded, None, "s", "< 300 s"),
+        ("search index build", indexed, None, "s", "(reported)"),
+        ("file size / zstd raw text", size / raw_zstd, None, "×", "≤ 1.5"),
+        ("policy_at p50", pct(figures["policy_at"], 50), None, "ms", "< 10 ms"),
+        ("policy_at p95", pct(figures["policy_at"], 95), None, "ms", "< 10 ms"),
+        ("history(site) p50", pct(figures["history"], 50), None, "ms", "< 100 ms"),
+        ("history(site) p95", pct(figures["history"], 95), None, "ms", "< 100 ms"),
+        ("full-text search (BM25) median", statistics.median(figures["search_bm25"]),
+         statistics.median(figures["search_ilike"]), "ms", "< 100 ms"),
+        ("ILIKE scan, every match", statistics.median(figures["search_ilike_all"]), None, "ms", "(reported)"),
+        ("first appearance of a clause", statistics.median(figures["first_clause"]), None, "ms", "(reported)"),
+    ]  # fmt: skip
+    print(f"warehouse {size / 1e6:,.0f} MB; raw text zstd {raw_zstd / 1e6:,.0f} MB", file=log)
+    print(f"first appearance: {figures['first_clause_answer']}", file=log)
+    for measure_, ours, reference, unit, goal in rows:
+        if args.bench_json:
+            record = {
+                "measure": f"{measure_} ({args.versions // 1000}K versions)",
+                "ours": round(ours, 3),
+                "reference": None if reference is None else round(reference, 3),
+                "reference_label": "ILIKE substring scan, first 20" if reference is not None else "",
+                "unit": unit,
+                "goal": goal,
+            }
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            ref = f"  (ILIKE first 20: {reference:.1f} {unit})" if reference is not None else ""
+            print(f"{measure_:40s} {ours:10.2f} {unit:3s} goal {goal}{ref}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
