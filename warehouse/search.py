@@ -131,58 +131,71 @@ GROUP BY t.termid, d.name
 ORDER BY t.termid, d.name
 """
 
-# Okapi BM25 with the fts extension's defaults (k1 = 1.2, b = 0.75), over the query's stemmed terms.
+# Okapi BM25 with the fts extension's defaults (k1 = 1.2, b = 0.75), over the query's stemmed terms, for the
+# documents in ``pool`` (every document, or those of the versions a filter keeps).
 _SCORES = """
-WITH words AS (
+words AS (
     SELECT DISTINCT stem(unnest(fts_main_search_doc.tokenize($query)), 'porter') AS term
 ), terms AS (
     SELECT d.termid, d.df FROM fts_main_search_doc.dict AS d JOIN words AS w ON d.term = w.term
-), stats AS (SELECT num_docs, avgdl FROM fts_main_search_doc.stats)
-SELECT p.doc_id,
-       sum(ln((stats.num_docs - t.df + 0.5) / (t.df + 0.5) + 1)
-           * p.tf * 2.2 / (p.tf + 1.2 * (0.25 + 0.75 * p.len / stats.avgdl))) AS score
-FROM search_posting AS p JOIN terms AS t USING (termid), stats
-WHERE $candidates IS NULL OR p.doc_id IN (SELECT unnest($candidates))
-GROUP BY p.doc_id
-"""
+), stats AS (
+    SELECT num_docs, avgdl FROM fts_main_search_doc.stats
+), scores AS (
+    SELECT p.doc_id,
+           sum(ln((stats.num_docs - t.df + 0.5) / (t.df + 0.5) + 1)
+               * p.tf * 2.2 / (p.tf + 1.2 * (0.25 + 0.75 * p.len / stats.avgdl))) AS score
+    FROM search_posting AS p JOIN terms AS t USING (termid), stats
+    WHERE p.doc_id IN (SELECT doc_id FROM pool)
+    GROUP BY p.doc_id
+)"""
 
-_SEARCH = f"""
-WITH scores AS ({_SCORES}), top AS (
-    SELECT * FROM scores ORDER BY score DESC LIMIT $pool
-), spans AS (
-    SELECT v.site, v.version, v.first_seen, v.last_seen,
-           lead(v.first_seen) OVER (PARTITION BY v.site ORDER BY v.version) AS next_seen
-    FROM version AS v
-    WHERE v.site IN (SELECT DISTINCT l.site FROM search_link AS l JOIN top USING (doc_id))
-), ranked AS (
-    SELECT s.site, s.version, s.first_seen, s.last_seen, top.score, d.heading, d.body,
-           row_number() OVER (PARTITION BY s.site, s.version ORDER BY top.score DESC) AS pick
-    FROM top
-    JOIN search_link AS l USING (doc_id)
-    JOIN spans AS s ON s.site = l.site AND s.version = l.version
-    JOIN search_doc AS d ON d.doc_id = top.doc_id
-    WHERE ($site IS NULL OR s.site = $site)
-      AND ($at IS NULL OR (s.first_seen <= $at AND (s.next_seen IS NULL OR s.next_seen > $at)))
-)
-SELECT site, version, first_seen, last_seen, score, heading, body
-FROM ranked WHERE pick = 1
+_PICK = """
+SELECT site, version, first_seen, last_seen, score, d.heading, d.body
+FROM hits JOIN search_doc AS d USING (doc_id)
+QUALIFY row_number() OVER (PARTITION BY site, version ORDER BY score DESC, doc_id) = 1
 ORDER BY score DESC, site, version
 LIMIT $limit
 """
 
-_CANDIDATES = """
-WITH spans AS (
-    SELECT site, version, first_seen,
-           lead(first_seen) OVER (PARTITION BY site ORDER BY version) AS next_seen
-    FROM version WHERE $site IS NULL OR site = $site
+# No site: score every document, keep the best few, and only then find the versions that carry them (and, with
+# a time, those of them in force then: the next version of the site started after it).
+_SEARCH_ALL = f"""
+WITH pool AS (SELECT doc_id FROM search_doc), {_SCORES}, top AS (
+    SELECT * FROM scores ORDER BY score DESC LIMIT $pool
+), hits AS (
+    SELECT top.doc_id, v.site, v.version, v.first_seen, v.last_seen, top.score
+    FROM top
+    JOIN search_link AS l USING (doc_id)
+    JOIN version AS v USING (site, version)
+    {{at_filter}}
 )
-SELECT list(DISTINCT l.doc_id)
-FROM search_link AS l JOIN spans AS s USING (site, version)
-WHERE $at IS NULL OR (s.first_seen <= $at AND (s.next_seen IS NULL OR s.next_seen > $at))
+{_PICK}
+"""
+_AT_FILTER = """
+    LEFT JOIN version AS n ON n.site = v.site AND n.version = v.version + 1
+    WHERE v.first_seen <= $at AND (n.first_seen IS NULL OR n.first_seen > $at)
 """
 
-#: Without a filter, the best documents are mapped to versions: this many cover any page of results.
-_POOL = 400
+# A site: first the versions it keeps, then only their documents are scored.
+_SEARCH_FILTERED = f"""
+WITH spans AS (
+    SELECT site, version, first_seen, last_seen,
+           lead(first_seen) OVER (PARTITION BY site ORDER BY version) AS next_seen
+    FROM version WHERE $site IS NULL OR site = $site
+), kept AS (
+    SELECT * FROM spans
+    WHERE $at IS NULL OR (first_seen <= $at AND (next_seen IS NULL OR next_seen > $at))
+), links AS (
+    SELECT l.doc_id, k.site, k.version, k.first_seen, k.last_seen
+    FROM search_link AS l JOIN kept AS k USING (site, version)
+), pool AS (SELECT DISTINCT doc_id FROM links), {_SCORES}, hits AS (
+    SELECT links.*, scores.score FROM links JOIN scores USING (doc_id)
+)
+{_PICK}
+"""
+
+#: Without a filter, the best ``limit`` × this many documents are mapped to versions: enough for any page.
+_POOL = 5
 
 
 def search(
@@ -199,15 +212,26 @@ def search(
     if not query.strip():
         return []
     load_fts(con)
-    params = {"query": query, "site": site, "at": at, "limit": limit}
+    params = {"query": query, "limit": limit}
     try:
-        candidates = None
-        if site is not None or at is not None:
-            candidates = con.execute(_CANDIDATES, {"site": site, "at": at}).fetchone()[0] or []
-            if not candidates:
-                return []
-        pool = max(_POOL, limit * 20) if candidates is None else len(candidates)
-        rows = con.execute(_SEARCH, {**params, "candidates": candidates, "pool": pool}).fetchall()
+        if site is None:
+            # With a time, most of the best documents belong to versions not in force then: widen the pool
+            # until the page is full or every document was considered.
+            pool, total = limit * _POOL, None
+            while True:
+                if at is None:
+                    rows = con.execute(_SEARCH_ALL.format(at_filter=""), {**params, "pool": pool}).fetchall()
+                else:
+                    statement = _SEARCH_ALL.format(at_filter=_AT_FILTER)
+                    rows = con.execute(statement, {**params, "at": at, "pool": pool}).fetchall()
+                if at is None or len(rows) >= limit:
+                    break
+                total = total or int(con.execute("SELECT count(*) FROM search_doc").fetchone()[0])
+                if pool >= total:
+                    break
+                pool *= 8
+        else:
+            rows = con.execute(_SEARCH_FILTERED, {**params, "site": site, "at": at}).fetchall()
     except duckdb.CatalogException as err:
         raise WarehouseError("the search index is missing; run `palimpsest search` on a writable warehouse") from err
     return [
