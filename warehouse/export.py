@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
 from palimpsest.errors import BadInput, WarehouseError
 from warehouse.seeds import header_for
+from warehouse.store import json_value
 
 FORMATS = ("markdown", "parquet", "jsonl")
 VIEWS = ("captures", "versions", "changes", "sections")
@@ -101,13 +101,7 @@ def _write_jsonl(con: duckdb.DuckDBPyConnection, view: str, path: Path) -> None:
         while batch := cursor.fetchmany(_BATCH):
             for row in batch:
                 record = dict(zip(columns, row, strict=True))
-                handle.write(json.dumps(record, ensure_ascii=False, default=_json_value) + "\n")
-
-
-def _json_value(value: object) -> str:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
+                handle.write(json.dumps(record, ensure_ascii=False, default=json_value) + "\n")
 
 
 def _safe_name(site: str) -> str:

@@ -112,10 +112,10 @@ def _write_many(
         if not (first_wins and tuple(row[:key]) in rows):
             rows[tuple(row[:key])] = dict(zip(names, row, strict=True))
     spec = json.dumps([dict(columns)])
-    con.execute(statement, [json.dumps(list(rows.values()), default=_json_value), spec])
+    con.execute(statement, [json.dumps(list(rows.values()), default=json_value), spec])
 
 
-def _json_value(value: object) -> str:
+def json_value(value: object) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)
