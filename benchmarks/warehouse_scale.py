@@ -154,9 +154,12 @@ def measure(db: Path, *, runs: int, seed: int = 11) -> dict[str, list[float] | f
             3,
         ),
         "first_clause": timed(lambda: found.setdefault("first", con.execute(*first).fetchall()), 3),
+        "first_clause_indexed": timed(
+            lambda: found.setdefault("first_indexed", fts.first_appearances(con, clause.strip("%"))), 3
+        ),
     }
     con.close()
-    results["first_clause_answer"] = str(found.get("first"))
+    results["first_clause_answer"] = f"{found.get('first')} (through the index: {found.get('first_indexed')})"
     return results
 
 
@@ -192,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         ("full-text search (BM25) median", statistics.median(figures["search_bm25"]),
          statistics.median(figures["search_ilike"]), "ms", "< 100 ms"),
         ("ILIKE scan, every match", statistics.median(figures["search_ilike_all"]), None, "ms", "(reported)"),
-        ("first appearance of a clause", statistics.median(figures["first_clause"]), None, "ms", "(reported)"),
+        ("first appearance of a clause, indexed", statistics.median(figures["first_clause_indexed"]),
+         statistics.median(figures["first_clause"]), "ms", "(reported)"),
     ]  # fmt: skip
     print(f"warehouse {size / 1e6:,.0f} MB; raw text zstd {raw_zstd / 1e6:,.0f} MB", file=log)
     print(f"first appearance: {figures['first_clause_answer']}", file=log)
@@ -202,13 +206,13 @@ def main(argv: list[str] | None = None) -> int:
                 "measure": f"{measure_} ({args.versions // 1000}K versions)",
                 "ours": round(ours, 3),
                 "reference": None if reference is None else round(reference, 3),
-                "reference_label": "ILIKE substring scan, first 20" if reference is not None else "",
+                "reference_label": "ILIKE substring scan" if reference is not None else "",
                 "unit": unit,
                 "goal": goal,
             }
             print(json.dumps(record, ensure_ascii=False))
         else:
-            ref = f"  (ILIKE first 20: {reference:.1f} {unit})" if reference is not None else ""
+            ref = f"  (ILIKE scan: {reference:.1f} {unit})" if reference is not None else ""
             print(f"{measure_:40s} {ours:10.2f} {unit:3s} goal {goal}{ref}")
     return 0
 

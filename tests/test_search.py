@@ -99,3 +99,15 @@ def test_a_rebuild_that_only_regroups_versions_makes_the_index_stale(db: Path) -
     assert fts.ensure_index(db) is True
     con = connect(db, read_only=True)
     assert [h.version for h in fts.search(con, "parcels", site="shop.example", at=at("20170701000000"))] == [3]
+
+
+def test_first_appearance_of_a_clause_across_sites(db: Path) -> None:
+    con = connect(db)
+    fts.build_index(con)
+    found = fts.first_appearances(con, "share it with our advertising partners", limit=5)
+    assert [(site, version) for site, version, _ in found] == [
+        ("other'shop; DROP TABLE version;--", 2),
+        ("shop.example", 2),
+    ]
+    assert found[0][2] == at("20170101000100")
+    assert fts.first_appearances(con, "partners our advertising with share it") == []  # words, not the clause

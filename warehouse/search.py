@@ -240,6 +240,32 @@ def search(
     ]
 
 
+_FIRST = """
+WITH words AS (
+    SELECT DISTINCT stem(unnest(fts_main_search_doc.tokenize($phrase)), 'porter') AS term
+), terms AS (
+    SELECT d.termid FROM fts_main_search_doc.dict AS d JOIN words AS w ON d.term = w.term
+), having_all AS (
+    SELECT p.doc_id FROM search_posting AS p JOIN terms USING (termid)
+    GROUP BY p.doc_id HAVING count(*) = (SELECT count(*) FROM terms)
+), docs AS (
+    SELECT d.doc_id FROM search_doc AS d JOIN having_all USING (doc_id)
+    WHERE d.body ILIKE '%' || $phrase || '%'
+)
+SELECT DISTINCT v.site, v.version, v.first_seen
+FROM docs JOIN search_link AS l USING (doc_id) JOIN version AS v USING (site, version)
+ORDER BY v.first_seen, v.site, v.version
+LIMIT $limit
+"""
+
+
+def first_appearances(con: duckdb.DuckDBPyConnection, phrase: str, limit: int = 1) -> list[tuple]:
+    """The first versions (site, version, first seen) whose sections contain ``phrase`` word for word, earliest
+    first: the index narrows the sections to those holding every word, and only those are read."""
+    load_fts(con)
+    return con.execute(_FIRST, {"phrase": phrase, "limit": limit}).fetchall()
+
+
 def snippet(body: str, query: str, width: int = _SNIPPET) -> str:
     """About ``width`` characters of ``body`` around the first word of the query found in it, on one line."""
     flat = re.sub(r"\s+", " ", body).strip()
