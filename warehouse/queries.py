@@ -17,12 +17,13 @@ _VERSION_COLUMNS = (
 
 def resolve_site(con: duckdb.DuckDBPyConnection, site: str) -> str:
     """Return ``site`` if tracked; otherwise raise UnknownSite with the closest tracked names."""
-    names = [row[0] for row in con.execute("SELECT site FROM site ORDER BY site").fetchall()]
-    if site in names:
-        return site
     bare = site.removeprefix("www.")
-    if bare in names:
-        return bare
+    found = {row[0] for row in con.execute("SELECT site FROM site WHERE site IN (?, ?)", [site, bare]).fetchall()}
+    for name in (site, bare):
+        if name in found:
+            return name
+    # Only a miss reads every name (130K sites: tens of milliseconds), to suggest the closest.
+    names = [row[0] for row in con.execute("SELECT site FROM site ORDER BY site").fetchall()]
     raise UnknownSite(site, difflib.get_close_matches(site, names, n=3, cutoff=0.5))
 
 
