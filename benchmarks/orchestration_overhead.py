@@ -27,7 +27,7 @@ from demo.archive import LocalWayback
 from fetchers.limiter import reset_limiters
 from flows.crawl import BATCH_SIZE, PLAIN, run_crawl
 from flows.pipeline import client_for
-from palimpsest.settings import Settings
+from palimpsest.settings import Settings, quiet_prefect
 from tests.timelines import write_timeline
 
 UNLIMITED = 1e9  # requests per minute: the limiter never waits
@@ -138,9 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="palimpsest-bench-") as tmp:
         work = Path(tmp)
         os.environ.setdefault("PREFECT_HOME", str(work / "prefect-home"))
-        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-        os.environ.setdefault("DO_NOT_TRACK", "1")
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        quiet_prefect()  # no telemetry, quiet logs, and the patient start-up the CLI gives Prefect's server
         cuts = [args.captures * (i + 1) // 6 for i in range(5)]
         timeline = write_timeline(work, captures=args.captures, change_at=cuts, name="overhead")
         with LocalWayback([timeline.warc]) as wayback:
