@@ -208,7 +208,8 @@ def homepages() -> list[tuple[str, str, list[Shot], list[dict]]]:
     """Archived front pages that link to the policies, for discovery: (site, homepage, shots, expected lineage).
 
     Fjord Fitness's link text and target change when its policy moves; Kumo Mail's link is in Japanese and sits
-    beside its terms of use; Lantern Books lists a cookie page beside its policy.
+    beside its terms of use; Lantern Books lists a cookie page beside its policy. Pebble Weather's bare homepage
+    is only ever archived as a 301 to its https, ``www.`` English landing page, which holds the link.
     """
     fjord_home = "http://fjordfit.example/"
     fjord_old = [("Classes", "/classes.html"), ("Privacy", "/privacy.html"), ("Contact", "/contact.html")]
@@ -233,6 +234,18 @@ def homepages() -> list[tuple[str, str, list[Shot], list[dict]]]:
     lantern_home = "http://www.lanternbooks.example/"
     lantern_links = [("Cookie settings", "/cookies.html"), ("Your privacy", "privacy.html")]
     lantern_body = _utf8(pages.homepage("Lantern Books", "Secondhand and new, since 1987.", lantern_links))
+    pebble_home = "http://pebbleweather.example/"
+    pebble_landing = "https://www.pebbleweather.example/en/"
+    pebble_links = [("Forecasts", "/en/forecasts"), ("Privacy", "https://pebbleweather.example/privacy")]
+    pebble_body = _utf8(pages.homepage("Pebble Weather", "Tomorrow's weather, one pebble at a time.", pebble_links))
+    pebble_shots = [
+        shot
+        for year in ("2015", "2018")
+        for shot in (
+            Shot(pebble_home, f"{year}0301090000", status=301, location=pebble_landing, content_type="text/html"),
+            Shot(pebble_landing, f"{year}0301090004", body=pebble_body),
+        )
+    ]
     return [
         (
             "fjordfit.example",
@@ -254,6 +267,12 @@ def homepages() -> list[tuple[str, str, list[Shot], list[dict]]]:
             lantern_home,
             [Shot(lantern_home, "20110401090000", body=lantern_body)],
             [{"url": "http://www.lanternbooks.example/privacy.html", "since": _iso("20110401090000")}],
+        ),
+        (
+            "pebbleweather.example",
+            pebble_home,
+            pebble_shots,
+            [{"url": "https://pebbleweather.example/privacy", "since": _iso("20150301090004")}],
         ),
     ]
 

@@ -1,8 +1,10 @@
 """Finding a site's policy from its archived homepage, as plain calls.
 
 1. find the homepage's captures in the CDX (one request);
-2. keep one successful capture per year (the first of the year);
-3. fetch each and score its links (:mod:`extractors.links`);
+2. keep one capture per year (the first successful one; an archived redirect when the year has nothing else);
+3. fetch each, following archived redirects *inside the archive* (http → https, to ``www.``, to a landing page:
+   the target's own captures from the redirect on, never the live web), and score its links
+   (:mod:`extractors.links`);
 4. turn the best link per year into a lineage: each policy URL with the first and last year it was linked;
 5. record the lineage in the warehouse (``policy_url``, source ``discovered``, via the homepage).
 """
@@ -10,10 +12,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from extractors.links import policy_links
-from fetchers import Capture, fetch_capture, search_captures
+from fetchers import ArchiveClient, Capture, Fetched, fetch_capture, search_captures
 from flows.crawl import default_site
 from flows.pipeline import client_for
 from flows.sampling import period_of
@@ -21,10 +23,19 @@ from palimpsest.errors import ArchiveUnreachable, PalimpsestError
 from palimpsest.settings import Settings
 from warehouse import store, warehouse
 
+#: Archived redirects followed from one homepage capture before giving up on it (the crawl cuts loops the same way).
+MAX_REDIRECTS = 3
+#: How long after an archived redirect its target's capture may be and still stand for that year's homepage.
+TARGET_WINDOW = timedelta(days=366)
+
 
 @dataclass(frozen=True)
 class Sighting:
-    """What one yearly homepage capture linked to as its policy (``url`` None: nothing found, see ``note``)."""
+    """What one yearly homepage capture linked to as its policy (``url`` None: nothing found, see ``note``).
+
+    ``capture`` is the page the link was read on: the redirect's target when the year's capture was an archived
+    redirect (``note`` then names the redirect).
+    """
 
     capture: Capture
     url: str | None
@@ -52,12 +63,15 @@ class Discovery:
 
 
 def yearly(captures: tuple[Capture, ...]) -> list[Capture]:
-    """The first successful (or revisit) capture of each year, in time order."""
+    """The first successful (or revisit) capture of each year, else its first archived redirect, in time order."""
     chosen: dict[tuple[int, ...], Capture] = {}
     for capture in captures:
-        if capture.statuscode not in (None, 200):
-            continue
-        chosen.setdefault(period_of(capture.timestamp, "yearly"), capture)
+        key = period_of(capture.timestamp, "yearly")
+        if capture.statuscode in (None, 200):
+            if key not in chosen or chosen[key].is_redirect:
+                chosen[key] = capture
+        elif capture.is_redirect:
+            chosen.setdefault(key, capture)
     return [chosen[key] for key in sorted(chosen)]
 
 
@@ -81,19 +95,47 @@ def discover(settings: Settings, homepage: str, site: str | None = None, *, from
     return result
 
 
-def _sight(client: object, capture: Capture) -> Sighting:
+def _sight(client: ArchiveClient, capture: Capture) -> Sighting:
     try:
-        fetched = fetch_capture(client, capture)  # type: ignore[arg-type]
+        fetched = _followed(client, capture)
     except ArchiveUnreachable:
         raise  # going on would only pile up failures; a rerun resumes
     except PalimpsestError as err:  # this capture only: noted, and the other years still count
         return Sighting(capture, None, note=f"not fetched: {err}")
+    page = fetched.capture
+    via = f" (via the archived redirect of {capture.original} at {capture.ts14})" if page != capture else ""
     if fetched.location or fetched.status != 200:
-        return Sighting(capture, None, note=f"archived answer {fetched.status} {fetched.location or ''}".strip())
-    links = policy_links(fetched.content, capture.original, fetched.header("Content-Type"))
+        answer = f"archived answer {fetched.status} {fetched.location or ''}".strip()
+        return Sighting(page, None, note=answer + via)
+    links = policy_links(fetched.content, page.original, fetched.header("Content-Type"))
     if not links:
-        return Sighting(capture, None, note="no link that looks like a privacy policy")
-    return Sighting(capture, links[0].url, links[0].text)
+        return Sighting(page, None, note="no link that looks like a privacy policy" + via)
+    return Sighting(page, links[0].url, links[0].text, note=via.strip(" ()"))
+
+
+def _followed(client: ArchiveClient, capture: Capture) -> Fetched:
+    """The capture's bytes, or, for an archived redirect, those of its target's next capture in the archive.
+
+    The target is looked up in the archive's CDX from the redirect on, as the crawl does; a target the archive
+    holds no capture of within :data:`TARGET_WINDOW`, or a chain longer than :data:`MAX_REDIRECTS`, leaves the
+    redirect itself as the answer.
+    """
+    fetched = fetch_capture(client, capture)
+    seen = {(capture.original, capture.ts14)}
+    for _ in range(MAX_REDIRECTS):
+        if not fetched.location:
+            break
+        when = fetched.capture.timestamp
+        found = search_captures(client, fetched.location, from_=when, to=when + TARGET_WINDOW)
+        fresh = [c for c in found.captures if (c.original, c.ts14) not in seen]
+        target = next((c for c in fresh if c.statuscode in (None, 200)), None) or next(
+            (c for c in fresh if c.is_redirect), None
+        )
+        if target is None:
+            break
+        seen.add((target.original, target.ts14))
+        fetched = fetch_capture(client, target)
+    return fetched
 
 
 def lineage(sightings: list[Sighting]) -> list[Lineage]:

@@ -69,6 +69,10 @@ def test_discovery_on_the_demo_homepages_in_pywb(wayback, demo_build: tuple[Path
         found = discover(settings, front["homepage"], front["site"])
         got = [{"url": s.url, "since": s.since.strftime("%Y-%m-%dT%H:%M:%SZ")} for s in found.lineage]
         assert got == front["lineage"], front["site"]
+        if front["site"] == "pebbleweather.example":
+            # Only archived 301s at the homepage: the link is read on the landing page the archive holds.
+            assert [s.capture.original for s in found.sightings] == ["https://www.pebbleweather.example/en/"] * 2
+            assert all("redirect of http://pebbleweather.example/" in s.note for s in found.sightings)
     con = connect(settings.db, read_only=True)
     rows = con.execute(
         "SELECT url, source, via FROM policy_url WHERE site = 'fjordfit.example' ORDER BY since"
@@ -90,7 +94,8 @@ def test_discover_policy_flow_chains_into_the_crawl(
     fjord = next(s for s in expected["sites"] if s["site"] == "fjordfit.example")
     settings = settings_for(wayback, tmp_path / "w.duckdb")
     use_settings(monkeypatch, settings)
-    result = discover_policy(homepage="http://fjordfit.example/", crawl=True)
+    state = discover_policy(homepage="http://fjordfit.example/", crawl=True, return_state=True)
+    result = state.result()
     assert [span["url"] for span in result["lineage"]] == [
         "http://fjordfit.example/privacy.html",
         "https://fjordfit.example/legal/privacy",
@@ -102,3 +107,27 @@ def test_discover_policy_flow_chains_into_the_crawl(
     ).fetchall()
     con.close()
     assert versions == [(v["version"], v["policy_url"]) for v in fjord["versions"]]
+    # Each span of the lineage is its own crawl_policy run, nested under the discovery's run, over its span.
+    assert [(r["url"], r["from_"], r["to"]) for r in _child_runs(state.state_details.flow_run_id)] == [
+        ("http://fjordfit.example/privacy.html", None, "20180101090000"),
+        ("https://fjordfit.example/legal/privacy", "20180101090000", None),
+    ]
+    assert [report["url"] for report in result["crawl"]["sites"]] == [
+        "http://fjordfit.example/privacy.html",
+        "https://fjordfit.example/legal/privacy",
+    ]
+
+
+def _child_runs(parent_id) -> list[dict]:
+    """The parameters of the completed crawl_policy runs nested under one flow run, oldest first."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["crawl_policy"])))
+        children = []
+        for run in sorted(runs, key=lambda r: r.start_time):
+            parent_task = client.read_task_run(run.parent_task_run_id) if run.parent_task_run_id else None
+            if parent_task is not None and parent_task.flow_run_id == parent_id and run.state.is_completed():
+                children.append(run.parameters)
+    return children
