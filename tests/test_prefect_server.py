@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from tests.conftest import settings_for
 from tests.shared import REPO
@@ -121,6 +122,11 @@ def test_a_worker_runs_the_crawl_policy_deployment_to_completion(
         _wait_healthy(api, server, server_log)
         _run([str(BIN / "prefect"), "work-pool", "create", "palimpsest", "--type", "process"], env)
         _run([str(BIN / "prefect"), "--no-prompt", "deploy", "--all"], env)
+        declared = {
+            d["name"] for d in yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
+        }
+        registered = requests.post(f"{api}/deployments/filter", json={}, timeout=10).json()
+        assert {d["name"] for d in registered} == declared
         with _group([str(BIN / "prefect"), "worker", "start", "--pool", "palimpsest"], env, worker_log,
                     interrupts=2) as worker:  # fmt: skip
             groups.append(worker.pid)
