@@ -59,6 +59,19 @@ def test_lineage_joins_consecutive_sightings_and_splits_when_the_link_moves() ->
     ]
 
 
+def test_a_year_with_only_archived_redirects_is_kept_as_its_first_redirect() -> None:
+    from fetchers import Capture
+    from flows.discovery import yearly
+
+    def shot(stamp: str, status: int | None) -> Capture:
+        when = datetime.strptime(stamp, "%Y%m%d").replace(tzinfo=UTC)
+        return Capture(when, "http://a.example/", stamp, statuscode=status)
+
+    captures = (shot("20150101", 301), shot("20150601", 200), shot("20160101", 302), shot("20160201", 301))
+    captures += (shot("20170101", 404), shot("20180101", None))
+    assert [c.digest for c in yearly(captures)] == ["20150601", "20160101", "20180101"]
+
+
 @pytest.mark.slow
 def test_discovery_on_the_demo_homepages_in_pywb(wayback, demo_build: tuple[Path, dict], tmp_path: Path) -> None:
     from flows.discovery import discover
