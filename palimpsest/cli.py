@@ -130,6 +130,9 @@ def main(args: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code
     except Exception as err:  # click's usage errors, and anything unexpected, still get one clear line
         import click  # noqa: PLC0415
 
+        if _duckdb_interrupted(err):
+            error(INTERRUPTED)
+            return 130
         if isinstance(err, click.ClickException):
             err.show()
             return err.exit_code
@@ -138,6 +141,12 @@ def main(args: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code
     if code == 130:  # typer turns Ctrl-C into a silent exit code 130 (typer 0.2x, 2026-11); no command returns it
         error(INTERRUPTED)
     return code if isinstance(code, int) else 0
+
+
+def _duckdb_interrupted(err: BaseException) -> bool:
+    """DuckDB turns a Ctrl-C that lands inside a query into ``RuntimeError("Query interrupted")``, not a
+    KeyboardInterrupt (duckdb 1.5.5, measured 2026-11)."""
+    return isinstance(err, RuntimeError) and str(err) == "Query interrupted"
 
 
 def entry() -> None:  # the console script

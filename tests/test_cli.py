@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 from rich.console import Console
 
-from palimpsest import output
+from palimpsest import commands_read, output
 from palimpsest.cli import main
 from tests.history import NEW_URL, TEXT_B, build_history
 from tests.report_sites import build_markup
@@ -288,3 +292,18 @@ def test_help_starts_fast_without_heavy_imports() -> None:
     elapsed = time.monotonic() - started
     assert result.stderr.strip() == "[]"
     assert elapsed < 10  # a sanity bound only; the cold-start figure lives in benchmarks/
+
+
+def test_ctrl_c_inside_a_duckdb_query_is_an_interrupt(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """DuckDB reports a SIGINT that lands mid-query as a RuntimeError; the CLI still says it was interrupted."""
+
+    def endless_query(db: Path, site: str) -> None:
+        con = duckdb.connect()
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+        con.execute("SELECT count(*) FROM range(100_000_000_000) t(x) WHERE x % 7 = 3").fetchall()
+
+    monkeypatch.setattr(commands_read, "read_history", endless_query)
+    assert main(["--db", str(tmp_path / "p.duckdb"), "history", "example.com"]) == 130
+    assert "interrupted: what was stored is kept" in capsys.readouterr().err
