@@ -4,7 +4,8 @@
 -- version table is rebuilt per site, so its rows are not kept in site order). The macro first takes the number
 -- of the version in force (versions count from 1 in time order, so the highest number first seen at or before
 -- the moment), then reads that one row of `versions`, whose text is then fetched by its hash.
--- A later migration that alters the version table must drop this index first and create it again.
+-- DuckDB refuses some changes (renaming a column, for one) to a table with an index: a later migration that
+-- makes one to `version` drops this index first and creates it again.
 CREATE INDEX version_site ON version (site);
 
 CREATE OR REPLACE MACRO policy_at(_site, _ts) AS TABLE
