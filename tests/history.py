@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from extractors import count_words, text_sha256
-from warehouse import store
+from warehouse import connect, store
 from warehouse.records import CaptureRow, TextRow
 from warehouse.versions import rebuild_versions
 
@@ -17,6 +18,17 @@ TEXT_B = "# Privacy\n\nWe keep your address to send your parcels and share it wi
 
 def at(stamp: str) -> datetime:
     return datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+
+
+def history_file(path: Path, *sites: str) -> Path:
+    """A warehouse file at ``path`` holding :func:`build_history` for each site (``shop.example`` when none)."""
+    con = connect(path)
+    try:
+        for site in sites or ("shop.example",):
+            build_history(con, site=site)
+    finally:
+        con.close()
+    return path
 
 
 def build_history(con, site: str = "shop.example") -> None:

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from palimpsest import commands_read, output
 from palimpsest.cli import main
-from tests.history import NEW_URL, TEXT_B, build_history
+from tests.history import NEW_URL, TEXT_B, history_file
 from tests.report_sites import build_markup
 from warehouse import connect
 from warehouse.versions import rebuild_versions
@@ -27,11 +27,7 @@ ARCHIVE = "http://archive.test/web/"
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "w.duckdb"
-    con = connect(path)
-    build_history(con)
-    con.close()
-    return path
+    return history_file(tmp_path / "w.duckdb")
 
 
 def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:

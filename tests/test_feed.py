@@ -10,7 +10,7 @@ import pytest
 
 from palimpsest.cli import main
 from palimpsest.feed import write_feed
-from tests.history import NEW_URL, OLD_URL, build_history
+from tests.history import NEW_URL, OLD_URL, history_file
 from warehouse import connect
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -20,12 +20,7 @@ REPLAY = "http://127.0.0.1:9/demo/"
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "w.duckdb"
-    con = connect(path)
-    build_history(con)
-    build_history(con, site="other.example")
-    con.close()
-    return path
+    return history_file(tmp_path / "w.duckdb", "shop.example", "other.example")
 
 
 def _read(path: Path) -> ET.Element:

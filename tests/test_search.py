@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from palimpsest.cli import main
-from tests.history import TEXT_B, at, build_history
+from tests.history import TEXT_B, at, history_file
 from warehouse import connect
 from warehouse import search as fts
 from warehouse.imports import import_documents
@@ -16,12 +16,7 @@ from warehouse.seeds import parse
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "w.duckdb"
-    con = connect(path)
-    build_history(con)
-    build_history(con, site="other'shop; DROP TABLE version;--")
-    con.close()
-    return path
+    return history_file(tmp_path / "w.duckdb", "shop.example", "other'shop; DROP TABLE version;--")
 
 
 def test_search_ranks_versions_whose_text_matches(db: Path) -> None:
