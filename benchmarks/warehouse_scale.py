@@ -39,7 +39,7 @@ _LOAD = [
     " SELECT DISTINCT site, policy_url, NULL::TIMESTAMPTZ, 'start' FROM read_parquet($dir || '/version.parquet')",
     "INSERT INTO policy_text (text_sha256, text, words, language, extractor, stated_date)"
     " SELECT sha, any_value(text), any_value(words), 'en', 'synthetic', any_value(stated)"
-    " FROM read_parquet($dir || '/text.parquet') GROUP BY sha ORDER BY sha",
+    " FROM read_parquet($dir || '/text.parquet') GROUP BY sha ORDER BY min(site), min(version)",
     "INSERT INTO version (site, version, text_sha256, policy_url, first_seen, last_seen, captures)"
     " SELECT v.site, v.version, t.sha, v.policy_url, v.first_seen, v.last_seen, v.captures"
     " FROM read_parquet($dir || '/version.parquet') AS v"
@@ -54,7 +54,7 @@ _LOAD = [
     " SELECT DISTINCT ON (t.sha, s.ord) t.sha, s.ord, s.heading, s.heading, s.body,"
     " sha256(s.heading || E'\\n' || s.body)"
     " FROM read_parquet($dir || '/section.parquet') AS s"
-    " JOIN read_parquet($dir || '/text.parquet') AS t USING (site, version)",
+    " JOIN read_parquet($dir || '/text.parquet') AS t USING (site, version) ORDER BY s.site, s.version, s.ord",
 ]
 
 

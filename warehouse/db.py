@@ -34,6 +34,9 @@ _CONFIG = {
     # Nothing may try to download an extension at run time; fts is loaded from its wheel (see search.py).
     "autoinstall_known_extensions": "false",
     "autoload_known_extensions": "false",
+    # A new file is created in storage format v1.2.0, the first with zstd column compression (see
+    # schema/0007_compact_storage.sql); DuckDB 1.2 and later read it. An existing file keeps its format.
+    "storage_compatibility_version": "v1.2.0",
 }
 
 

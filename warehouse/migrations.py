@@ -12,6 +12,9 @@ from palimpsest.errors import MigrationError
 
 _NAME = re.compile(r"^(\d{4})_([\w-]+)\.sql$")
 LEDGER = "schema_migrations"
+#: A column's ``USING COMPRESSION zstd``: DuckDB honours it in files of storage format v1.2.0 and later and
+#: stores the column uncompressed in older ones, so there the clause is left out.
+_COMPRESSION = re.compile(r"\s+USING\s+COMPRESSION\s+zstd\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,11 @@ def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None =
         " applied_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)"
     )
     done = []
+    compress = supports_zstd(con)
     for migration in pending(con, migrations):
         try:
             con.execute("BEGIN TRANSACTION")
-            con.execute(migration.sql)
+            con.execute(migration.sql if compress else _COMPRESSION.sub("", migration.sql))
             con.execute(f"INSERT INTO {LEDGER} (number, name) VALUES (?, ?)", [migration.number, migration.name])
             con.execute("COMMIT")
         except duckdb.Error as err:
@@ -66,3 +70,15 @@ def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None =
             ) from err
         done.append(migration)
     return done
+
+
+def storage_version(con: duckdb.DuckDBPyConnection) -> tuple[int, ...] | None:
+    """The storage format of the connection's database file, e.g. (1, 2, 0); None for an in-memory one."""
+    row = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    found = re.match(r"v(\d+)\.(\d+)\.(\d+)", ((row[0] if row else None) or {}).get("storage_version", ""))
+    return tuple(int(part) for part in found.groups()) if found else None
+
+
+def supports_zstd(con: duckdb.DuckDBPyConnection) -> bool:
+    version = storage_version(con)
+    return version is None or version >= (1, 2, 0)
