@@ -107,6 +107,19 @@ def test_policy_at_picks_the_version_in_force(con: duckdb.DuckDBPyConnection) ->
     assert version_at("2030-01-01") == [3]
 
 
+def test_policy_at_is_the_latest_versions_row_of_that_site_only(con: duckdb.DuckDBPyConnection) -> None:
+    build_history(con, site="other.example")
+    con.execute("DELETE FROM version WHERE site = 'other.example' AND version = 3")
+    for site in ("shop.example", "other.example"):
+        for moment in ("2014-01-01", "2015-01-01", "2016-06-01", "2017-01-01 00:01:00+00", "2019-01-01", "2031-01-01"):
+            expected = con.execute(
+                "SELECT * FROM versions WHERE site = ? AND first_seen <= CAST(? AS TIMESTAMPTZ)"
+                " ORDER BY first_seen DESC LIMIT 1",
+                [site, moment],
+            ).fetchall()
+            assert con.execute("SELECT * FROM policy_at(?, ?)", [site, moment]).fetchall() == expected
+
+
 def test_capture_outcomes_mark_the_first_of_each_version(con: duckdb.DuckDBPyConnection) -> None:
     outcomes = con.execute('SELECT outcome FROM captures ORDER BY "timestamp"').fetchall()
     assert [o[0] for o in outcomes] == [
