@@ -79,8 +79,26 @@ def test_markdown_round_trip_of_the_seeds_is_byte_identical(tmp_path: Path) -> N
     db = tmp_path / "w.duckdb"
     import_seeds(db)
     assert main(["--db", str(db), "export", str(tmp_path / "out"), "--format", "markdown"]) == 0
-    exported = sorted(p.read_bytes() for p in (tmp_path / "out").rglob("*.md"))
-    assert exported == sorted(p.read_bytes() for p in seeds())
+    exported = {p.name: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert exported == {p.name: p.read_bytes() for p in seeds()}
+
+
+def test_export_keeps_imported_names_and_numbers_a_repeated_one(tmp_path: Path) -> None:
+    url = "https://shop.example/privacy"
+    sources = []
+    moments = [("a", datetime(2019, 1, 1, tzinfo=UTC)), ("b", datetime(2021, 1, 1, tzinfo=UTC))]
+    for n, (folder, when) in enumerate(moments):
+        (tmp_path / folder).mkdir()
+        source = tmp_path / folder / "policy.txt"
+        source.write_bytes((header_for("shop.example", url, when) + f"# Privacy\n\nText number {n}.\n").encode())
+        sources.append(source)
+    con = connect(":memory:")
+    import_documents(con, read_documents(sources))
+    export(con, tmp_path / "out", "markdown")
+    written = sorted((tmp_path / "out" / "shop.example").iterdir())
+    assert [p.name for p in written] == ["policy-2.txt", "policy.txt"]
+    assert (tmp_path / "out" / "shop.example" / "policy.txt").read_bytes() == sources[0].read_bytes()
+    assert (tmp_path / "out" / "shop.example" / "policy-2.txt").read_bytes() == sources[1].read_bytes()
 
 
 def test_a_bad_file_stops_the_import_before_anything_is_stored(tmp_path: Path) -> None:
@@ -142,7 +160,7 @@ def test_import_then_export_is_the_identity(tmp_path: Path, body: str, when: dat
         assert documents[0][1].timestamp == when
     out = tmp_path / "out"
     export(con, out, "markdown")
-    files = list(out.rglob("*.md"))
-    assert [p.read_bytes() for p in files] == [content.encode("utf-8")]
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert [(p.name, p.read_bytes()) for p in files] == [("doc.md", content.encode("utf-8"))]
     for p in files:
         p.unlink()

@@ -1,8 +1,9 @@
 """Exports: every version as seed-format Markdown, or the public views as Parquet (zstd) or JSON Lines.
 
-Markdown writes ``<out>/<site>/<version>.md``. A version made of imported documents is written as the imported
-file itself, byte for byte (further imported files with the same text as ``<version>-<n>.md``); any other
-version gets a header citing its first capture.
+Markdown writes one folder per site. A version made of imported documents is written as those files
+themselves, byte for byte and under the names they were imported with (``<out>/<site>/<name>``; a name met
+twice in one site gets ``-2``, ``-3`` before its extension). Any other version is written as
+``<out>/<site>/<version>.md``, with a header citing its first capture.
 """
 
 from __future__ import annotations
@@ -46,23 +47,37 @@ def export_markdown(con: duckdb.DuckDBPyConnection, out: Path) -> ExportSummary:
     rows = con.execute(
         "SELECT site, version, policy_url, first_seen, text FROM versions ORDER BY site, version"
     ).fetchall()
+    taken: set[Path] = set()
     for site, version, url, first_seen, text in rows:
         folder = out / _safe_name(site)
         folder.mkdir(exist_ok=True)
-        documents = imported.get((site, version)) or [header_for(site, url, first_seen) + text.rstrip("\n") + "\n"]
-        for n, content in enumerate(documents, start=1):
-            path = folder / (f"{version:04d}.md" if n == 1 else f"{version:04d}-{n}.md")
+        documents = imported.get((site, version)) or [
+            (f"{version:04d}.md", header_for(site, url, first_seen) + text.rstrip("\n") + "\n")
+        ]
+        for name, content in documents:
+            path = _free_path(folder / _safe_name(name), taken)
             path.write_bytes(content.encode("utf-8"))
             summary.files.append(path)
         summary.rows += 1
     return summary
 
 
-def _imported_by_version(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], list[str]]:
-    """The imported documents behind each version, in time order: each version's own captures, not its text's."""
+def _free_path(path: Path, taken: set[Path]) -> Path:
+    """``path``, or ``<stem>-<n><suffix>`` for the first n from 2 that no earlier file of this export has."""
+    candidate, n = path, 1
+    while candidate in taken:
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    taken.add(candidate)
+    return candidate
+
+
+def _imported_by_version(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], list[tuple[str, str]]]:
+    """(name, content) of the imported documents behind each version, in time order: each version's own
+    captures, not its text's."""
     rows = con.execute(
         """
-        SELECT v.site, v.version, d.header || d.body
+        SELECT v.site, v.version, d.name, d.header || d.body
         FROM imported_document AS d
         JOIN capture AS c ON c.site = d.site AND c.url = d.url AND c.ts = d.ts AND c.digest = d.digest
         JOIN version AS v ON v.site = c.site AND c.ts BETWEEN v.first_seen AND v.last_seen
@@ -70,9 +85,9 @@ def _imported_by_version(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int]
         ORDER BY v.site, v.version, d.ts, d.name
         """
     ).fetchall()
-    found: dict[tuple[str, int], list[str]] = {}
-    for site, version, content in rows:
-        found.setdefault((site, version), []).append(content)
+    found: dict[tuple[str, int], list[tuple[str, str]]] = {}
+    for site, version, name, content in rows:
+        found.setdefault((site, version), []).append((name, content))
     return found
 
 
