@@ -24,7 +24,7 @@ from fetchers.warcstore import WarcRef, WarcStore, WarcStoreError
 from warehouse.migrations import LEDGER, applied, available, pending
 
 #: The contract's views, and a probe for the macro.
-VIEWS = ("captures", "versions", "changes")
+VIEWS = ("captures", "versions", "changes", "sections")
 _MACRO_PROBE = "SELECT * FROM policy_at('doctor.example', TIMESTAMPTZ '2000-01-01 00:00:00+00') LIMIT 0"
 RAW_MISSING = "error:raw-missing"
 REFETCH = "palimpsest doctor --repair, then palimpsest crawl URL (fetches these captures again)"
