@@ -1,9 +1,11 @@
 -- Compact storage. Policy texts, sections and hashes are most of a warehouse, and they repeat: a site's
 -- consecutive versions share most of their text, many sites share clauses, and every hash appears in several
 -- rows. DuckDB's default string compression (FSST, dictionary) works string by string; zstd, asked for
--- column by column here, also finds what neighbouring rows share. Tables are re-created with the same columns
--- in the same order (the views do not change) and their rows copied in the order later writes keep them:
--- grouped by site and text, so that what repeats sits close together.
+-- column by column here, also finds what neighbouring rows share. It is asked for only where it measured
+-- smaller: texts, bodies, and hashes that repeat at a distance. Headings, a text's hash repeated on each of its
+-- sections and a version's hash took less room with DuckDB's own choice (dictionary, FSST). Tables are
+-- re-created with the same columns in the same order (the views do not change), their rows copied in the
+-- order later writes keep them: grouped by site and text, so that what repeats sits close together.
 --
 -- zstd needs a file in DuckDB's storage format v1.2.0 or later, which warehouse.db creates. On a file made
 -- in an older format, warehouse.migrations removes the USING COMPRESSION clauses before running this (DuckDB
@@ -29,10 +31,10 @@ DROP TABLE policy_text;
 ALTER TABLE policy_text_compact RENAME TO policy_text;
 
 CREATE TABLE section_compact (
-    text_sha256     VARCHAR USING COMPRESSION zstd NOT NULL,
+    text_sha256     VARCHAR NOT NULL,
     ord             INTEGER NOT NULL,
-    path            VARCHAR USING COMPRESSION zstd NOT NULL,
-    heading         VARCHAR USING COMPRESSION zstd,
+    path            VARCHAR NOT NULL,
+    heading         VARCHAR,
     body            VARCHAR USING COMPRESSION zstd NOT NULL,
     section_sha256  VARCHAR USING COMPRESSION zstd NOT NULL
 );
@@ -99,7 +101,7 @@ DROP INDEX version_site;
 CREATE TABLE version_compact (
     site         VARCHAR NOT NULL,
     version      INTEGER NOT NULL,
-    text_sha256  VARCHAR USING COMPRESSION zstd NOT NULL,
+    text_sha256  VARCHAR NOT NULL,
     policy_url   VARCHAR NOT NULL,
     first_seen   TIMESTAMPTZ NOT NULL,
     last_seen    TIMESTAMPTZ NOT NULL,
