@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,12 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "palimpsest"))
+
+# A test run started in the background of a non-interactive shell (`make test &`) inherits Ctrl-C ignored, and
+# so would every command it starts. The Ctrl-C tests need it delivered, as at a terminal: Python's own handler
+# here, which a started command replaces with the default again.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Prefect reads its settings when first imported; isolate it before any test imports it.
 _PREFECT_HOME = tempfile.mkdtemp(prefix="palimpsest-prefect-")

@@ -54,7 +54,7 @@ def file_before_compaction(path: Path, fmt: str, site: str = "shop.example") -> 
     con.execute("SET TimeZone = 'UTC'")
     migrate(con, [m for m in available() if m.number < 7])
     build_history(con, site=site)
-    store.save_texts(con, similar_texts(400))
+    store.save_texts(con, similar_texts(3000))
     before = snapshot(con)
     con.close()
     return before
@@ -69,7 +69,7 @@ def test_an_older_file_keeps_its_format_and_every_row(tmp_path: Path) -> None:
     assert snapshot(con) == before
     # Without zstd in this format, the text column keeps DuckDB's default compression, not none at all.
     assert compression(con, "policy_text", "text") - {"Uncompressed"}
-    assert con.execute("SELECT count(*) FROM policy_text").fetchone()[0] == 402
+    assert con.execute("SELECT count(*) FROM policy_text").fetchone()[0] == 3002
     con.close()
 
 
