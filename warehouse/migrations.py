@@ -12,9 +12,10 @@ from palimpsest.errors import MigrationError
 
 _NAME = re.compile(r"^(\d{4})_([\w-]+)\.sql$")
 LEDGER = "schema_migrations"
-#: A column's ``USING COMPRESSION zstd``: DuckDB honours it in files of storage format v1.2.0 and later and
-#: stores the column uncompressed in older ones, so there the clause is left out.
-_COMPRESSION = re.compile(r"\s+USING\s+COMPRESSION\s+zstd\b", re.IGNORECASE)
+#: A migration that only pays off in a newer DuckDB storage format says so in a line of its own
+#: (``-- needs storage v1.2.0``). A file in an older format records it as applied without running it: it keeps
+#: its layout (DuckDB cannot change a file's format in place) and every view works the same.
+_NEEDS = re.compile(r"^-- needs storage v(\d+)\.(\d+)\.(\d+)\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,11 @@ class Migration:
     number: int
     name: str
     sql: str
+
+    @property
+    def needs_storage(self) -> tuple[int, int, int] | None:
+        found = _NEEDS.search(self.sql)
+        return (int(found.group(1)), int(found.group(2)), int(found.group(3))) if found else None
 
 
 def available() -> list[Migration]:
@@ -56,11 +62,14 @@ def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None =
         " applied_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)"
     )
     done = []
-    compress = supports_zstd(con)
+    storage = storage_version(con)
     for migration in pending(con, migrations):
+        needs = migration.needs_storage
+        skip = needs is not None and storage is not None and storage < needs
         try:
             con.execute("BEGIN TRANSACTION")
-            con.execute(migration.sql if compress else _COMPRESSION.sub("", migration.sql))
+            if not skip:
+                con.execute(migration.sql)
             con.execute(f"INSERT INTO {LEDGER} (number, name) VALUES (?, ?)", [migration.number, migration.name])
             con.execute("COMMIT")
         except duckdb.Error as err:
@@ -77,8 +86,3 @@ def storage_version(con: duckdb.DuckDBPyConnection) -> tuple[int, ...] | None:
     row = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
     found = re.match(r"v(\d+)\.(\d+)\.(\d+)", ((row[0] if row else None) or {}).get("storage_version", ""))
     return tuple(int(part) for part in found.groups()) if found else None
-
-
-def supports_zstd(con: duckdb.DuckDBPyConnection) -> bool:
-    version = storage_version(con)
-    return version is None or version >= (1, 2, 0)

@@ -7,9 +7,10 @@
 -- re-created with the same columns in the same order (the views do not change), their rows copied in the
 -- order later writes keep them: grouped by site and text, so that what repeats sits close together.
 --
--- zstd needs a file in DuckDB's storage format v1.2.0 or later, which warehouse.db creates. On a file made
--- in an older format, warehouse.migrations removes the USING COMPRESSION clauses before running this (DuckDB
--- would otherwise store those columns uncompressed); such a file keeps working as before.
+-- zstd needs a file in DuckDB's storage format v1.2.0 or later, which warehouse.db creates. A file made in an
+-- older format records this migration without running it (see warehouse.migrations): there DuckDB would store
+-- the columns uncompressed, and copying every table would only cost time.
+-- needs storage v1.2.0
 --
 -- The section table loses its primary key: a text's sections are written once, together (store.save_sections
 -- checks), and the key's index was the largest object in the file (twelve entries per text).
@@ -131,16 +132,3 @@ CREATE TABLE search_link_compact (
 INSERT INTO search_link_compact SELECT * FROM search_link ORDER BY doc_id, site, version;
 DROP TABLE search_link;
 ALTER TABLE search_link_compact RENAME TO search_link;
-
--- policy_at(site, ts) from the site's own versions, found through the version_site index once and read twice
--- (for the number in force and for its row), and its text through policy_text's key: no step reads rows of
--- other sites, however the tables are ordered. Same columns as the versions view.
-CREATE OR REPLACE MACRO policy_at(_site, _ts) AS TABLE
-WITH mine AS MATERIALIZED (
-    SELECT * FROM version WHERE site = _site
-)
-SELECT v.site, v.version, v.policy_url, v.first_seen, v.last_seen, v.captures, t.language, t.words, t.text,
-       v.text_sha256, t.extractor, t.stated_date
-FROM mine AS v
-JOIN policy_text AS t USING (text_sha256)
-WHERE v.version = (SELECT max(version) FROM mine WHERE first_seen <= CAST(_ts AS TIMESTAMPTZ));
