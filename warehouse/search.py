@@ -3,10 +3,13 @@
 The index covers ``search_doc``: one document per distinct section (content-addressed by its normalised hash,
 so a clause that a site kept through twenty versions, or that a thousand sites share, is indexed once), plus
 the whole text of any text stored without sections. ``search_link`` maps each document to the versions that
-carry it; a version's score is its best section's.
+carry it; a version's score is its best section's. ``search_impact`` holds every posting with its BM25 term
+score, best first per term, so that a query reads only the best part of its terms' lists (``warehouse.topk``)
+and still gets exactly the ranking that scoring every posting would give.
 
 Freshness: ``search_state`` records how many texts and sections the index was built over (they are only ever
-added) and a hash of every version's (site, number, text); any difference means the index is stale. The
+added) and a hash of every version's (site, number, text, first seen); any difference means the index is
+stale. The
 ``search`` command notices that and rebuilds before answering (:func:`ensure_index`), so a crawl, an import or
 a re-extraction never has to.
 
@@ -17,6 +20,7 @@ macros call its ``stem`` function.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +28,7 @@ from datetime import datetime
 import duckdb
 
 from palimpsest.errors import WarehouseError
+from warehouse import topk
 
 _STOPWORDS = "english"
 _SNIPPET = 160
@@ -52,19 +57,20 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
-    """What the index depends on: texts and sections (only ever added, so counted) and every version's text."""
+    """What the index depends on: texts and sections (only ever added, so counted) and every version's text and
+    first capture (a time filter reads when each version came into force from the index)."""
     row = con.execute(
         "SELECT (SELECT count(*) FROM policy_text), (SELECT count(*) FROM section),"
-        " (SELECT coalesce(bit_xor(hash(site, version, text_sha256)), 0) FROM version)"
+        " (SELECT coalesce(bit_xor(hash(site, version, text_sha256, first_seen)), 0) FROM version)"
     ).fetchone()
     return int(row[0]), int(row[1]), int(row[2])
 
 
 def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the index was built, whole, over the warehouse as it is now (search_state is written last)."""
     built = con.execute("SELECT texts, sections, versions FROM search_state ORDER BY built_at DESC LIMIT 1").fetchone()
     has_index = con.execute(
-        "SELECT (SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'fts_main_search_doc')"
-        " * (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'search_posting')"
+        "SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'fts_main_search_doc'"
     ).fetchone()[0]
     return bool(has_index) and built is not None and tuple(built) == fingerprint(con)
 
@@ -73,34 +79,47 @@ def build_index(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)build the documents, their BM25 index and the postings. Returns the documents indexed."""
     load_fts(con)
     state = fingerprint(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for statement in _BUILD:
-            con.execute(statement)
-        con.execute("INSERT INTO search_state (texts, sections, versions) VALUES (?, ?, ?)", list(state))
-        con.execute("COMMIT")
-    except duckdb.Error:
-        con.execute("ROLLBACK")
-        raise
-    # create_fts_index runs statements of its own and cannot join the transaction above; if it fails,
-    # search_state points at no usable index, which is_fresh() reads as stale, so the next search rebuilds it.
+    _run(con, _BUILD)
+    # create_fts_index runs statements of its own and cannot join a transaction; search_state is written only
+    # after the postings, so an index left half built reads as stale and the next search rebuilds it.
     con.execute(
         "PRAGMA create_fts_index('search_doc', 'doc_id', 'body', stemmer = 'porter', "
         f"stopwords = '{_STOPWORDS}', overwrite = 1)"
     )
-    con.execute(_POSTINGS)
+    _run(con, (_IMPACT, ("INSERT INTO search_state (texts, sections, versions) VALUES (?, ?, ?)", list(state))))
     return int(con.execute("SELECT count(*) FROM search_doc").fetchone()[0])
 
 
-# One document per distinct section (by its normalised hash), plus each text that has no sections stored, and
-# the link from every document to the versions that carry it, sorted so a document's versions are one range.
+def _run(con: duckdb.DuckDBPyConnection, statements) -> None:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for statement in statements:
+            con.execute(*statement) if isinstance(statement, tuple) else con.execute(statement)
+        con.execute("COMMIT")
+    except duckdb.Error:
+        con.execute("ROLLBACK")
+        raise
+
+
+# One document per distinct section (by its normalised hash), plus each text that has no sections stored,
+# numbered in the order of the first version that carries it; the link from every document to the versions that
+# carry it, sorted by site and version; and each document's versions as one list, with when each was in force.
 _BUILD = (
+    "DELETE FROM search_state",
     "DELETE FROM search_doc",
     "DELETE FROM search_link",
-    "DELETE FROM search_state",
+    "DELETE FROM search_carrier",
+    "DELETE FROM search_impact",
+    """
+    CREATE OR REPLACE TEMP TABLE search_key_link AS
+    SELECT k.doc_key, v.site, v.version
+    FROM (SELECT section_sha256 AS doc_key, text_sha256 FROM section
+          UNION SELECT text_sha256, text_sha256 FROM policy_text) AS k
+    JOIN version AS v ON v.text_sha256 = k.text_sha256
+    """,
     """
     INSERT INTO search_doc (doc_id, doc_key, heading, body)
-    SELECT row_number() OVER (ORDER BY doc_key), doc_key, heading, body
+    SELECT row_number() OVER (ORDER BY f.first NULLS LAST, d.doc_key), d.doc_key, d.heading, d.body
     FROM (
         SELECT section_sha256 AS doc_key, any_value(heading) AS heading,
                any_value(coalesce(heading || E'\n', '') || body) AS body
@@ -108,98 +127,73 @@ _BUILD = (
         UNION ALL
         SELECT t.text_sha256, NULL, t.text FROM policy_text AS t
         WHERE NOT EXISTS (SELECT 1 FROM section AS s WHERE s.text_sha256 = t.text_sha256)
-    )
+    ) AS d
+    LEFT JOIN (
+        SELECT doc_key, min({'site': site, 'version': version}) AS first FROM search_key_link GROUP BY doc_key
+    ) AS f USING (doc_key)
     """,
     """
     INSERT INTO search_link (doc_id, site, version)
-    SELECT d.doc_id, v.site, v.version
-    FROM (SELECT section_sha256 AS doc_key, text_sha256 FROM section
-          UNION SELECT text_sha256, text_sha256 FROM policy_text) AS k
-    JOIN search_doc AS d USING (doc_key)
-    JOIN version AS v ON v.text_sha256 = k.text_sha256
-    ORDER BY d.doc_id, v.site, v.version
+    SELECT d.doc_id, l.site, l.version
+    FROM search_key_link AS l JOIN search_doc AS d USING (doc_key)
+    ORDER BY l.site, l.version, d.doc_id
+    """,
+    "DROP TABLE search_key_link",
+    """
+    INSERT INTO search_carrier (doc_id, carriers)
+    SELECT l.doc_id,
+           list({'site': l.site, 'version': l.version, 'first_seen': s.first_seen, 'next_seen': s.next_seen}
+                ORDER BY l.site, l.version)
+    FROM search_link AS l
+    JOIN (SELECT site, version, first_seen,
+                 lead(first_seen) OVER (PARTITION BY site ORDER BY version) AS next_seen
+          FROM version) AS s USING (site, version)
+    GROUP BY l.doc_id
+    ORDER BY l.doc_id
     """,
 )
 
-# The fts extension's own BM25 macro scores every document row by row (over 0.5 s for 260K documents, measured
-# 2026-11); its tables sorted by term instead let a query read only the postings of its own terms.
-_POSTINGS = """
-CREATE OR REPLACE TABLE search_posting AS
-SELECT t.termid, d.name AS doc_id, count(*) AS tf, any_value(d.len) AS len
-FROM fts_main_search_doc.terms AS t JOIN fts_main_search_doc.docs AS d USING (docid)
-GROUP BY t.termid, d.name
-ORDER BY t.termid, d.name
-"""
-
-# Okapi BM25 with the fts extension's defaults (k1 = 1.2, b = 0.75), over the query's stemmed terms, for the
-# documents in ``pool`` (every document, or those of the versions a filter keeps).
-_SCORES = """
-words AS (
-    SELECT DISTINCT stem(unnest(fts_main_search_doc.tokenize($query)), 'porter') AS term
-), terms AS (
-    SELECT d.termid, d.df FROM fts_main_search_doc.dict AS d JOIN words AS w ON d.term = w.term
-), stats AS (
-    SELECT num_docs, avgdl FROM fts_main_search_doc.stats
-), scores AS (
-    SELECT p.doc_id,
-           sum(ln((stats.num_docs - t.df + 0.5) / (t.df + 0.5) + 1)
-               * p.tf * 2.2 / (p.tf + 1.2 * (0.25 + 0.75 * p.len / stats.avgdl))) AS score
-    FROM search_posting AS p JOIN terms AS t USING (termid), stats
-    {pool_filter}
-    GROUP BY p.doc_id
-)"""
-
-# Restricting the scores to a pool costs a semi-join (110 ms at 1M versions, measured 2026-11): only a site
-# filter, which keeps a few documents, is worth it.
-_IN_POOL = "WHERE p.doc_id IN (SELECT doc_id FROM pool)"
-
-_PICK = """
-SELECT site, version, first_seen, last_seen, score, d.heading, d.body
-FROM hits JOIN search_doc AS d USING (doc_id)
-QUALIFY row_number() OVER (PARTITION BY site, version ORDER BY score DESC, doc_id) = 1
-ORDER BY score DESC, site, version
-LIMIT $limit
-"""
-
-# No site: score every document, keep the best few, and only then find the versions that carry them (and, with
-# a time, those of them in force then: the next version of the site started after it).
-_SEARCH_ALL = f"""
-WITH {_SCORES.format(pool_filter="")}, top AS (
-    SELECT * FROM scores ORDER BY score DESC LIMIT $pool
-), hits AS (
-    SELECT top.doc_id, v.site, v.version, v.first_seen, v.last_seen, top.score
-    FROM top
-    JOIN search_link AS l USING (doc_id)
-    JOIN version AS v USING (site, version)
-    {{at_filter}}
+#: Okapi BM25's score of one term in one document, with the fts extension's defaults (k1 = 1.2, b = 0.75).
+TERM_SCORE = (
+    "ln((stats.num_docs - dict.df + 0.5) / (dict.df + 0.5) + 1)"
+    " * p.tf * 2.2 / (p.tf + 1.2 * (0.25 + 0.75 * p.len / stats.avgdl))"
 )
-{_PICK}
-"""
-_AT_FILTER = """
-    LEFT JOIN version AS n ON n.site = v.site AND n.version = v.version + 1
-    WHERE v.first_seen <= $at AND (n.first_seen IS NULL OR n.first_seen > $at)
+
+# Every posting of the fts extension's index (its tokens, counted per document) with its term score, each term's
+# postings best first; scoring at build time is what lets a query stop early.
+_IMPACT = f"""
+INSERT INTO search_impact (termid, rank, doc_id, score)
+SELECT termid, row_number() OVER (PARTITION BY termid ORDER BY score DESC, doc_id) - 1 AS rank, doc_id, score
+FROM (
+    SELECT p.termid, p.doc_id, {TERM_SCORE} AS score
+    FROM (
+        SELECT t.termid, d.name AS doc_id, count(*) AS tf, any_value(d.len) AS len
+        FROM fts_main_search_doc.terms AS t JOIN fts_main_search_doc.docs AS d USING (docid)
+        GROUP BY t.termid, d.name
+    ) AS p
+    JOIN fts_main_search_doc.dict AS dict USING (termid), fts_main_search_doc.stats AS stats
+)
+ORDER BY termid, rank
 """
 
-# A site: first the versions it keeps, then only their documents are scored.
-_SEARCH_FILTERED = f"""
+# A site: its versions (those in force at a time, if one is given), their documents, and each document's
+# postings for the query's terms; topk ranks them. The site's links sit together, and the term filters are
+# written into the statement so that only those terms' postings are read.
+_SITE_POSTINGS = """
 WITH spans AS (
-    SELECT site, version, first_seen, last_seen,
+    SELECT site, version, first_seen,
            lead(first_seen) OVER (PARTITION BY site ORDER BY version) AS next_seen
-    FROM version WHERE $site IS NULL OR site = $site
+    FROM version WHERE site = $site
 ), kept AS (
-    SELECT * FROM spans
+    SELECT site, version FROM spans
     WHERE $at IS NULL OR (first_seen <= $at AND (next_seen IS NULL OR next_seen > $at))
 ), links AS (
-    SELECT l.doc_id, k.site, k.version, k.first_seen, k.last_seen
-    FROM search_link AS l JOIN kept AS k USING (site, version)
-), pool AS (SELECT DISTINCT doc_id FROM links), {_SCORES.format(pool_filter=_IN_POOL)}, hits AS (
-    SELECT links.*, scores.score FROM links JOIN scores USING (doc_id)
+    SELECT l.doc_id, l.site, l.version FROM search_link AS l JOIN kept USING (site, version) WHERE l.site = $site
 )
-{_PICK}
+SELECT links.site, links.version, links.doc_id, i.score
+FROM links JOIN search_impact AS i USING (doc_id)
+WHERE i.termid IN ({terms})
 """
-
-#: Without a filter, the best ``limit`` × this many documents are mapped to versions: enough for any page.
-_POOL = 5
 
 
 def search(
@@ -212,35 +206,62 @@ def search(
 ) -> list[Hit]:
     """Versions whose text or a section matches ``query``, best first; ``at`` keeps the versions in force then.
 
-    A version's score is that of its best-matching section (or its whole text, when it has no sections)."""
+    A version's score is that of its best-matching section (or its whole text, when it has no sections); equal
+    scores are ranked by site, then version (``warehouse.topk`` defines the ranking exactly)."""
     if not query.strip():
         return []
     load_fts(con)
-    params = {"query": query, "limit": limit}
     try:
+        terms = topk.query_terms(con, query)
         if site is None:
-            # With a time, most of the best documents belong to versions not in force then: widen the pool
-            # until the page is full or every document was considered.
-            pool, total = limit * _POOL, None
-            while True:
-                if at is None:
-                    rows = con.execute(_SEARCH_ALL.format(at_filter=""), {**params, "pool": pool}).fetchall()
-                else:
-                    statement = _SEARCH_ALL.format(at_filter=_AT_FILTER)
-                    rows = con.execute(statement, {**params, "at": at, "pool": pool}).fetchall()
-                if at is None or len(rows) >= limit:
-                    break
-                total = total or int(con.execute("SELECT count(*) FROM search_doc").fetchone()[0])
-                if pool >= total:
-                    break
-                pool *= 8
+            best = topk.best_versions(con, terms, at=at, limit=limit)
         else:
-            rows = con.execute(_SEARCH_FILTERED, {**params, "site": site, "at": at}).fetchall()
+            best = _best_of_site(con, terms, site=site, at=at, limit=limit)
+        return _hits(con, best, query)
     except duckdb.CatalogException as err:
         raise WarehouseError("the search index is missing; run `palimpsest search` on a writable warehouse") from err
+
+
+def _best_of_site(
+    con: duckdb.DuckDBPyConnection, terms: list[tuple[int, int]], *, site: str, at: datetime | None, limit: int
+) -> list[tuple[float, str, int, int]]:
+    """Every document of the site's (kept) versions scored in full: a site has few."""
+    if not terms:
+        return []
+    statement = _SITE_POSTINGS.format(terms=", ".join(str(int(t)) for t, _ in terms))
+    parts: dict[tuple[str, int, int], list[float]] = {}
+    for site_, version, doc, score in con.execute(statement, {"site": site, "at": at}).fetchall():
+        parts.setdefault((site_, version, doc), []).append(score)
+    best: dict[tuple[str, int], tuple[float, int]] = {}
+    for (site_, version, doc), scores in parts.items():
+        key = (-math.fsum(scores), doc)
+        best[(site_, version)] = min(best.get((site_, version), key), key)
+    ranked = sorted((key, site_, version, doc) for (site_, version), (key, doc) in best.items())
+    return [(-key, site_, version, doc) for key, site_, version, doc in ranked[:limit]]
+
+
+def _hits(con: duckdb.DuckDBPyConnection, best: list[tuple[float, str, int, int]], query: str) -> list[Hit]:
+    """The ranked versions with their dates (read now, from ``version``), best section and a snippet."""
+    if not best:
+        return []
+    sites = sorted({site for _, site, _, _ in best})
+    dates = {
+        (site, version): (first, last)
+        for site, version, first, last in con.execute(
+            f"SELECT site, version, first_seen, last_seen FROM version WHERE site IN ({', '.join('?' * len(sites))})",
+            sites,
+        ).fetchall()
+    }
+    ids = ", ".join(str(int(doc)) for _, _, _, doc in best)
+    docs = {
+        doc: (heading, body)
+        for doc, heading, body in con.execute(
+            f"SELECT doc_id, heading, body FROM search_doc WHERE doc_id IN ({ids})"
+        ).fetchall()
+    }
     return [
-        Hit(site_, version, first, last, float(score), heading, snippet(body, query))
-        for site_, version, first, last, score, heading, body in rows
+        Hit(site, version, *dates[(site, version)], score, docs[doc][0], snippet(docs[doc][1], query))
+        for score, site, version, doc in best
     ]
 
 
@@ -250,7 +271,7 @@ WITH words AS (
 ), terms AS (
     SELECT d.termid FROM fts_main_search_doc.dict AS d JOIN words AS w ON d.term = w.term
 ), having_all AS (
-    SELECT p.doc_id FROM search_posting AS p JOIN terms USING (termid)
+    SELECT p.doc_id FROM search_impact AS p JOIN terms USING (termid)
     GROUP BY p.doc_id HAVING count(*) = (SELECT count(*) FROM terms)
 ), docs AS (
     SELECT d.doc_id FROM search_doc AS d JOIN having_all USING (doc_id)
