@@ -3,7 +3,6 @@ exhaustive BM25 written here from the fts extension's own tables, on a hand-buil
 
 from __future__ import annotations
 
-import math
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -82,7 +81,7 @@ def exhaustive(con: duckdb.DuckDBPyConnection, query: str, *, site=None, when=No
     postings = con.execute(
         f"""
         WITH words AS (SELECT DISTINCT stem(unnest(fts_main_search_doc.tokenize($query)), 'porter') AS term)
-        SELECT p.name, {fts.TERM_SCORE}
+        SELECT p.name, p.termid, {fts.TERM_SCORE}
         FROM (
             SELECT t.termid, d.name, count(*) AS tf, any_value(d.len) AS len
             FROM fts_main_search_doc.terms AS t JOIN fts_main_search_doc.docs AS d USING (docid) GROUP BY ALL
@@ -92,10 +91,10 @@ def exhaustive(con: duckdb.DuckDBPyConnection, query: str, *, site=None, when=No
         """,
         {"query": query},
     ).fetchall()
-    parts: dict[int, list[float]] = {}
-    for doc, score in postings:
-        parts.setdefault(doc, []).append(score)
-    totals = {doc: math.fsum(scores) for doc, scores in parts.items()}
+    parts: dict[int, list[tuple[int, float]]] = {}
+    for doc, termid, score in postings:
+        parts.setdefault(doc, []).append((termid, score))
+    totals = {doc: sum(score for _, score in sorted(scores)) for doc, scores in parts.items()}  # in termid order
     carried = con.execute(
         """
         WITH spans AS (
@@ -137,11 +136,19 @@ def test_the_corpus_is_full_of_ties(corpus: Path) -> None:
     assert con.execute("SELECT count(*) FROM search_link").fetchone()[0] > 2 * docs
 
 
-@pytest.mark.parametrize("depth, batch", [(256, 32), (1, 1), (2, 3)])
-def test_every_query_and_page_size_ranks_as_the_exhaustive_score(corpus: Path, monkeypatch, depth, batch) -> None:
-    """Small depths and batches force many rounds and many stops mid-walk."""
+@pytest.mark.parametrize(
+    "depth, batch, round_max, page",
+    [(256, 32, 100_000, 2048), (1, 1, 100_000, 2048), (2, 3, 12, 1), (256, 2, 0, 2)],
+    ids=["defaults", "deepening", "deepening-then-one-pass", "one-pass"],
+)
+def test_every_query_and_page_size_ranks_as_the_exhaustive_score(
+    corpus: Path, monkeypatch, depth, batch, round_max, page
+) -> None:
+    """Small depths, batches and pages force many rounds, stops mid-walk, and the single-pass fallback."""
     monkeypatch.setattr(topk, "_DEPTH", depth)
     monkeypatch.setattr(topk, "_BATCH", batch)
+    monkeypatch.setattr(topk, "_ROUND_MAX", round_max)
+    monkeypatch.setattr(topk, "_PAGE", page)
     con = connect(corpus, read_only=True)
     fts.load_fts(con)
     for query in _QUERIES:
@@ -149,9 +156,10 @@ def test_every_query_and_page_size_ranks_as_the_exhaustive_score(corpus: Path, m
             assert found(con, query, limit=limit) == exhaustive(con, query, limit=limit), (query, limit)
 
 
-@pytest.mark.parametrize("depth", [256, 1])
-def test_a_time_filter_ranks_as_the_exhaustive_score(corpus: Path, monkeypatch, depth) -> None:
+@pytest.mark.parametrize("depth, round_max", [(256, 100_000), (1, 100_000), (1, 0)])
+def test_a_time_filter_ranks_as_the_exhaustive_score(corpus: Path, monkeypatch, depth, round_max) -> None:
     monkeypatch.setattr(topk, "_DEPTH", depth)
+    monkeypatch.setattr(topk, "_ROUND_MAX", round_max)
     monkeypatch.setattr(topk, "_BATCH", 2)
     con = connect(corpus, read_only=True)
     fts.load_fts(con)

@@ -20,7 +20,6 @@ macros call its ``stem`` function.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -190,7 +189,7 @@ WITH spans AS (
 ), links AS (
     SELECT l.doc_id, l.site, l.version FROM search_link AS l JOIN kept USING (site, version) WHERE l.site = $site
 )
-SELECT links.site, links.version, links.doc_id, i.score
+SELECT links.site, links.version, links.doc_id, i.termid, i.score
 FROM links JOIN search_impact AS i USING (doc_id)
 WHERE i.termid IN ({terms})
 """
@@ -229,12 +228,12 @@ def _best_of_site(
     if not terms:
         return []
     statement = _SITE_POSTINGS.format(terms=", ".join(str(int(t)) for t, _ in terms))
-    parts: dict[tuple[str, int, int], list[float]] = {}
-    for site_, version, doc, score in con.execute(statement, {"site": site, "at": at}).fetchall():
-        parts.setdefault((site_, version, doc), []).append(score)
+    parts: dict[tuple[str, int, int], dict[int, float]] = {}
+    for site_, version, doc, termid, score in con.execute(statement, {"site": site, "at": at}).fetchall():
+        parts.setdefault((site_, version, doc), {})[termid] = score
     best: dict[tuple[str, int], tuple[float, int]] = {}
     for (site_, version, doc), scores in parts.items():
-        key = (-math.fsum(scores), doc)
+        key = (-topk.add_up(scores), doc)
         best[(site_, version)] = min(best.get((site_, version), key), key)
     ranked = sorted((key, site_, version, doc) for (site_, version), (key, doc) in best.items())
     return [(-key, site_, version, doc) for key, site_, version, doc in ranked[:limit]]

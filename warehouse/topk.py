@@ -1,17 +1,19 @@
 """The best versions for a query, exactly as scoring every posting would rank them, reading few postings.
 
-The answer is defined exhaustively: a document's score is the sum (``math.fsum``, so independent of order) of
-its Okapi BM25 term scores for the query's distinct stemmed terms; a version's score is that of its best
-document (ties: the lowest ``doc_id``); versions are ranked by score, highest first, then site, then version.
+The answer is defined exhaustively: a document's score is the sum of its Okapi BM25 term scores for the
+query's distinct stemmed terms, added in termid order (so that every path adds the same floats the same way);
+a version's score is that of its best document (ties: the lowest ``doc_id``); versions are ranked by score,
+highest first, then site, then version.
 
-``search_impact`` holds each term's postings best first, so a query reads a prefix of each list: every posting
-scoring at least a cut ``c_t``. A document read in no list scores below the sum of the cuts (the bound); every
-document scoring above it was read, and its exact score is completed from the rest of the lists (threshold
-algorithm). Documents above the bound are then taken best first and mapped to versions through
-``search_carrier``, until the ``limit``-th best version found cannot be beaten: the next document scores less,
-or scores the same but its first version comes later (documents are numbered in the order of their first
-version, so later documents of equal score cannot hold earlier versions). When that does not happen above the
-bound, the cuts are lowered and the round is run again; with every list read whole it is exhaustive.
+``search_impact`` holds each term's postings best first, so a query reads the first postings of each list. A
+document read in no list scores at most the sum of the last scores read (the bound); every document scoring
+above it was read, and its score is completed from the rest of the lists (Fagin's threshold algorithm).
+Documents above the bound are then taken best first and mapped to versions through ``search_carrier``, until
+the ``limit``-th best version found cannot be beaten: the next document scores less, or scores the same but its
+first version comes later (documents are numbered in the order of their first version, so later documents of
+equal score cannot hold earlier versions). When too few versions score above the bound, the lists are read
+deeper; when that would read many postings (a query whose best documents tie with a great many others), one
+SQL pass scores every posting of the query's terms instead, and the same walk runs over its result.
 
 Only a document's first ``limit`` versions (of those kept by a time filter) are read: a version that comes after
 ``limit`` others carrying the same document is outranked by each of them.
@@ -20,7 +22,6 @@ Only a document's first ``limit`` versions (of those kept by a time filter) are 
 from __future__ import annotations
 
 import bisect
-import math
 from datetime import datetime
 
 import duckdb
@@ -29,6 +30,10 @@ import duckdb
 _DEPTH = 256
 #: Documents whose versions are fetched at once, doubled as the walk goes on.
 _BATCH = 32
+#: Past this many postings to read, one pass over the terms' whole lists in SQL is cheaper than another round.
+_ROUND_MAX = 100_000
+#: Documents taken from that pass at once, best first.
+_PAGE = 2048
 
 _TERMS = """
 SELECT termid, df FROM fts_main_search_doc.dict
@@ -41,8 +46,16 @@ _IN_FORCE = "list_filter(carriers, lambda c: c.first_seen <= $at AND (c.next_see
 
 
 def query_terms(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[int, int]]:
-    """The query's distinct stemmed terms found in the index, as (termid, number of postings)."""
+    """The query's distinct stemmed terms found in the index, as (termid, number of postings), by termid."""
     return [(int(t), int(df)) for t, df in con.execute(_TERMS, {"query": query}).fetchall()]
+
+
+def add_up(scores: dict[int, float]) -> float:
+    """A document's score: its term scores added one by one in termid order (as the SQL pass adds them)."""
+    total = 0.0
+    for termid in sorted(scores):
+        total += scores[termid]
+    return total
 
 
 def best_versions(
@@ -51,62 +64,81 @@ def best_versions(
     """The ``limit`` best versions over every site, as (score, site, version, doc_id), best first."""
     if not terms or limit <= 0:
         return []
-    depth = _DEPTH
-    cuts = _rank_cuts(con, terms, depth)
-    while True:
-        best, done = _round(con, cuts, at=at, limit=limit)
-        if done:
+    depth: int | None = _DEPTH
+    while depth is not None and sum(min(df, depth) for _, df in terms) <= _ROUND_MAX:
+        best, bound = _round(con, terms, depth, at=at, limit=limit)
+        full = len(best) == limit
+        if not bound or (full and -best[-1][0] > bound):
             return [(-key, site, version, doc) for key, site, version, doc in best]
-        # Too few versions score above the bound (a full page always does): read further down every list.
-        depth *= 8
-        cuts = _rank_cuts(con, terms, depth)
+        # The best versions of the documents read tie or fall below the bound. They are real versions, so the
+        # answer's last score is at least theirs: read as deep as it takes to bring the bound under it.
+        depth = _depth_below(con, terms, depth, -best[-1][0]) if full else depth * 8
+    return [(-key, site, version, doc) for key, site, version, doc in _every_posting(con, terms, at=at, limit=limit)]
 
 
 def _round(
-    con: duckdb.DuckDBPyConnection, cuts: dict[int, float], *, at: datetime | None, limit: int
-) -> tuple[list[tuple[float, str, int, int]], bool]:
-    """One pass with the given cuts: the best versions found, and whether they are the answer."""
-    bound = math.fsum(cuts.values())
-    totals = _scores(con, cuts)
-    ranked = sorted((-score, doc) for doc, score in totals.items() if score > bound)
-    best, stopped = _walk(con, ranked, at=at, limit=limit)
-    return best, stopped or not bound or len(best) == limit
-
-
-def _rank_cuts(con: duckdb.DuckDBPyConnection, terms: list[tuple[int, int]], depth: int) -> dict[int, float]:
-    """Each term's score at place ``depth`` of its list (0.0 when the list is no longer: read it whole)."""
-    cuts = {termid: 0.0 for termid, _ in terms}
-    long = [termid for termid, df in terms if df >= depth]
-    if long:
-        union = " UNION ALL ".join(
-            f"SELECT termid, score FROM search_impact WHERE termid = {int(t)} AND rank = {int(depth) - 1}" for t in long
-        )
-        cuts.update({int(t): float(s) for t, s in con.execute(union).fetchall()})
-    return cuts
-
-
-def _scores(con: duckdb.DuckDBPyConnection, cuts: dict[int, float]) -> dict[int, float]:
-    """Exact scores of every document read: those scoring at least the cut in some list, completed from the
-    rest of the other lists (one semi-join over the postings below each cut)."""
-    terms = list(cuts)
+    con: duckdb.DuckDBPyConnection, terms: list[tuple[int, int]], depth: int, *, at: datetime | None, limit: int
+) -> tuple[list[tuple[float, str, int, int]], float]:
+    """Read the first ``depth`` postings of each list and complete the scores of the documents read from the
+    rest of the lists. A document read in no list scores at most the sum of the last scores read (the bound),
+    so every document above it was read. Returns the best versions of the documents read, and the bound."""
     prefix = " UNION ALL ".join(
-        f"SELECT doc_id, score FROM search_impact WHERE termid = {int(t)} AND score >= $c{i}"
-        for i, t in enumerate(terms)
+        f"SELECT termid, rank, doc_id, score FROM search_impact WHERE termid = {int(t)} AND rank < {int(depth)}"
+        for t, _ in terms
     )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE topk_read AS {prefix}")
+    con.execute("CREATE OR REPLACE TEMP TABLE topk_docs AS SELECT DISTINCT doc_id FROM topk_read")
     rest = "".join(
-        f" UNION ALL SELECT doc_id, score FROM search_impact WHERE termid = {int(t)} AND score < $c{i}"
-        " AND doc_id IN (SELECT doc_id FROM docs)"
-        for i, t in enumerate(terms)
-        if cuts[t] > 0
+        " UNION ALL SELECT i.termid, i.doc_id, i.score FROM search_impact AS i JOIN topk_docs USING (doc_id)"
+        f" WHERE i.termid = {int(t)} AND i.rank >= {int(depth)}"
+        for t, df in terms
+        if df > depth
     )
-    statement = (
-        f"WITH prefix AS MATERIALIZED ({prefix}), docs AS (SELECT DISTINCT doc_id FROM prefix)"
-        f" SELECT doc_id, score FROM prefix{rest}"
+    parts: dict[int, dict[int, float]] = {}
+    for termid, doc, score in con.execute(f"SELECT termid, doc_id, score FROM topk_read{rest}").fetchall():
+        parts.setdefault(doc, {})[termid] = score
+    last = dict(con.execute(f"SELECT termid, score FROM topk_read WHERE rank = {int(depth) - 1}").fetchall())
+    ranked = sorted((-add_up(scores), doc) for doc, scores in parts.items())
+    return _walk(con, ranked, at=at, limit=limit)[0], add_up(last)
+
+
+def _depth_below(con: duckdb.DuckDBPyConnection, terms: list[tuple[int, int]], depth: int, score: float) -> int | None:
+    """The first depth (``depth`` times a power of 8) whose bound is below ``score``; None past ``_ROUND_MAX``."""
+    depths = []
+    while sum(min(df, depth) for _, df in terms) <= _ROUND_MAX and any(df > depth for _, df in terms):
+        depth *= 8
+        depths.append(depth)
+    if not depths:
+        return None
+    ranks = ", ".join(str(d - 1) for d in depths)
+    ids = ", ".join(str(int(t)) for t, _ in terms)
+    found: dict[int, dict[int, float]] = {}
+    for rank, termid, cut in con.execute(
+        f"SELECT rank, termid, score FROM search_impact WHERE termid IN ({ids}) AND rank IN ({ranks})"
+    ).fetchall():
+        found.setdefault(rank + 1, {})[termid] = cut
+    return next((d for d in depths if add_up(found.get(d, {})) < score), None)
+
+
+def _every_posting(
+    con: duckdb.DuckDBPyConnection, terms: list[tuple[int, int]], *, at: datetime | None, limit: int
+) -> list[tuple[float, str, int, int]]:
+    """Score every posting of the query's terms in one SQL pass, then walk the documents best first."""
+    total = " + ".join(f"coalesce(sum(score) FILTER (WHERE termid = {int(t)}), 0.0)" for t, _ in sorted(terms))
+    ids = ", ".join(str(int(t)) for t, _ in terms)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE topk_scores AS SELECT doc_id, {total} AS score"
+        f" FROM search_impact WHERE termid IN ({ids}) GROUP BY doc_id"
     )
-    parts: dict[int, list[float]] = {}
-    for doc, score in con.execute(statement, {f"c{i}": cuts[t] for i, t in enumerate(terms)}).fetchall():
-        parts.setdefault(doc, []).append(score)
-    return {doc: math.fsum(scores) for doc, scores in parts.items()}
+    page = _PAGE
+    while True:
+        ranked = con.execute(
+            "SELECT -score, doc_id FROM topk_scores ORDER BY score DESC, doc_id LIMIT $page", {"page": page}
+        ).fetchall()
+        best, stopped = _walk(con, ranked, at=at, limit=limit)
+        if stopped or len(ranked) < page:
+            return best
+        page *= 8
 
 
 def _walk(
