@@ -111,10 +111,12 @@ _BUILD = (
     "DELETE FROM search_impact",
     """
     CREATE OR REPLACE TEMP TABLE search_key_link AS
-    SELECT k.doc_key, v.site, v.version
+    SELECT k.doc_key, v.site, v.version, v.first_seen, v.next_seen
     FROM (SELECT section_sha256 AS doc_key, text_sha256 FROM section
           UNION SELECT text_sha256, text_sha256 FROM policy_text) AS k
-    JOIN version AS v ON v.text_sha256 = k.text_sha256
+    JOIN (SELECT site, version, text_sha256, first_seen,
+                 lead(first_seen) OVER (PARTITION BY site ORDER BY version) AS next_seen
+          FROM version) AS v ON v.text_sha256 = k.text_sha256
     """,
     """
     INSERT INTO search_doc (doc_id, doc_key, heading, body)
@@ -132,24 +134,23 @@ _BUILD = (
     ) AS f USING (doc_key)
     """,
     """
-    INSERT INTO search_link (doc_id, site, version)
-    SELECT d.doc_id, l.site, l.version
+    CREATE OR REPLACE TEMP TABLE search_doc_link AS
+    SELECT d.doc_id, l.site, l.version, l.first_seen, l.next_seen
     FROM search_key_link AS l JOIN search_doc AS d USING (doc_key)
-    ORDER BY l.site, l.version, d.doc_id
     """,
     "DROP TABLE search_key_link",
+    "INSERT INTO search_link (doc_id, site, version) SELECT doc_id, site, version FROM search_doc_link"
+    " ORDER BY site, version, doc_id",
     """
     INSERT INTO search_carrier (doc_id, carriers)
-    SELECT l.doc_id,
-           list({'site': l.site, 'version': l.version, 'first_seen': s.first_seen, 'next_seen': s.next_seen}
-                ORDER BY l.site, l.version)
-    FROM search_link AS l
-    JOIN (SELECT site, version, first_seen,
-                 lead(first_seen) OVER (PARTITION BY site ORDER BY version) AS next_seen
-          FROM version) AS s USING (site, version)
-    GROUP BY l.doc_id
-    ORDER BY l.doc_id
+    SELECT doc_id,
+           list({'site': site, 'version': version, 'first_seen': first_seen, 'next_seen': next_seen}
+                ORDER BY site, version)
+    FROM search_doc_link
+    GROUP BY doc_id
+    ORDER BY doc_id
     """,
+    "DROP TABLE search_doc_link",
 )
 
 #: Okapi BM25's score of one term in one document, with the fts extension's defaults (k1 = 1.2, b = 0.75).

@@ -29,7 +29,7 @@ import duckdb
 #: Postings of each term read in the first round: enough for most queries' first page.
 _DEPTH = 256
 #: Documents whose versions are fetched at once, doubled as the walk goes on.
-_BATCH = 32
+_BATCH = 8
 #: Past this many postings to read, one pass over the terms' whole lists in SQL is cheaper than another round.
 _ROUND_MAX = 100_000
 #: Documents taken from that pass at once, best first.
@@ -175,10 +175,10 @@ def _carriers(
     con: duckdb.DuckDBPyConnection, docs: list[int], *, at: datetime | None, limit: int
 ) -> dict[int, tuple[tuple[str, int], list[tuple[str, int]]]]:
     """For each document: its first version (site, version), and its first ``limit`` versions kept by ``at``."""
-    listed = _IN_FORCE if at is not None else "carriers"
+    listed = f"{_IN_FORCE}[1:$limit]" if at is not None else "carriers[1:$limit]"
     ids = ", ".join(str(int(doc)) for doc in docs)
     rows = con.execute(
-        f"SELECT doc_id, carriers[1].site, carriers[1].version, [(c.site, c.version) FOR c IN {listed}][1:$limit]"
+        f"SELECT doc_id, carriers[1].site, carriers[1].version, [(c.site, c.version) FOR c IN {listed}]"
         f" FROM search_carrier WHERE doc_id IN ({ids})",
         {"limit": limit, **({"at": at} if at is not None else {})},
     ).fetchall()
