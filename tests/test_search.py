@@ -106,3 +106,28 @@ def test_first_appearance_of_a_clause_across_sites(db: Path) -> None:
     ]
     assert found[0][2] == at("20170101000100")
     assert fts.first_appearances(con, "partners our advertising with share it") == []  # words, not the clause
+
+
+def test_an_earlier_capture_of_the_first_text_makes_the_index_stale(db: Path) -> None:
+    """Version 1 starts earlier but keeps its number and text: a time filter must see the new start."""
+    from warehouse import store
+    from warehouse.records import CaptureRow
+    from warehouse.versions import rebuild_versions
+
+    assert fts.ensure_index(db) is True
+    early = at("20140101000000")
+    con = connect(db, read_only=True)
+    assert fts.search(con, "parcels", site="shop.example", at=early) == []
+    con.close()
+    con = connect(db)
+    sha_a = con.execute("SELECT text_sha256 FROM versions WHERE site = 'shop.example' AND version = 1").fetchone()[0]
+    first = CaptureRow("shop.example", "http://shop.example/privacy", early, "DA0", 200, "text/html", "same-text",
+                       text_sha256=sha_a, quality="ok", usable=True)  # fmt: skip
+    store.save_captures(con, [first])
+    rebuild_versions(con, "shop.example")
+    assert not fts.is_fresh(con)
+    con.close()
+    assert fts.ensure_index(db) is True
+    con = connect(db, read_only=True)
+    assert [h.version for h in fts.search(con, "parcels", at=early)] == [1]
+    assert [h.first_seen for h in fts.search(con, "parcels", site="shop.example", at=early)] == [early]
