@@ -78,19 +78,8 @@ def test_search_for_an_unknown_site_is_one_clear_line(db: Path, capsys) -> None:
 
 def test_a_rebuild_that_only_regroups_versions_makes_the_index_stale(db: Path) -> None:
     """A capture of an old text in the middle of a version splits it: no new text, but new versions."""
-    from warehouse import store
-    from warehouse.records import CaptureRow
-    from warehouse.versions import rebuild_versions
-
     assert fts.ensure_index(db) is True
-    con = connect(db)
-    sha_a = con.execute("SELECT text_sha256 FROM versions WHERE site = 'shop.example' AND version = 1").fetchone()[0]
-    late = CaptureRow("shop.example", "https://shop.example/legal/privacy", at("20170601000000"), "DX", 200,
-                      "text/html", "same-text", text_sha256=sha_a, quality="ok", usable=True)  # fmt: skip
-    store.save_captures(con, [late])
-    rebuild_versions(con, "shop.example")
-    assert not fts.is_fresh(con)
-    con.close()
+    capture_first_text(db, "https://shop.example/legal/privacy", at("20170601000000"), "DX")
     assert fts.ensure_index(db) is True
     con = connect(db, read_only=True)
     assert [h.version for h in fts.search(con, "parcels", site="shop.example", at=at("20170701000000"))] == [3]
@@ -108,25 +97,30 @@ def test_first_appearance_of_a_clause_across_sites(db: Path) -> None:
     assert fts.first_appearances(con, "partners our advertising with share it") == []  # words, not the clause
 
 
-def test_an_earlier_capture_of_the_first_text_makes_the_index_stale(db: Path) -> None:
-    """Version 1 starts earlier but keeps its number and text: a time filter must see the new start."""
+def capture_first_text(db: Path, url: str, when, digest: str) -> None:
+    """Store a capture of version 1's text of shop.example and rebuild its versions: the index goes stale."""
     from warehouse import store
     from warehouse.records import CaptureRow
     from warehouse.versions import rebuild_versions
 
+    con = connect(db)
+    sha_a = con.execute("SELECT text_sha256 FROM versions WHERE site = 'shop.example' AND version = 1").fetchone()[0]
+    row = CaptureRow("shop.example", url, when, digest, 200, "text/html", "same-text", text_sha256=sha_a,
+                     quality="ok", usable=True)  # fmt: skip
+    store.save_captures(con, [row])
+    rebuild_versions(con, "shop.example")
+    assert not fts.is_fresh(con)
+    con.close()
+
+
+def test_an_earlier_capture_of_the_first_text_makes_the_index_stale(db: Path) -> None:
+    """Version 1 starts earlier but keeps its number and text: a time filter must see the new start."""
     assert fts.ensure_index(db) is True
     early = at("20140101000000")
     con = connect(db, read_only=True)
     assert fts.search(con, "parcels", site="shop.example", at=early) == []
     con.close()
-    con = connect(db)
-    sha_a = con.execute("SELECT text_sha256 FROM versions WHERE site = 'shop.example' AND version = 1").fetchone()[0]
-    first = CaptureRow("shop.example", "http://shop.example/privacy", early, "DA0", 200, "text/html", "same-text",
-                       text_sha256=sha_a, quality="ok", usable=True)  # fmt: skip
-    store.save_captures(con, [first])
-    rebuild_versions(con, "shop.example")
-    assert not fts.is_fresh(con)
-    con.close()
+    capture_first_text(db, "http://shop.example/privacy", early, "DA0")
     assert fts.ensure_index(db) is True
     con = connect(db, read_only=True)
     assert [h.version for h in fts.search(con, "parcels", at=early)] == [1]

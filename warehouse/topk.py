@@ -29,7 +29,7 @@ import duckdb
 #: Postings of each term read in the first round: enough for most queries' first page.
 _DEPTH = 256
 #: Documents whose versions are fetched at once, doubled as the walk goes on.
-_BATCH = 8
+_BATCH = 4
 #: Past this many postings to read, one pass over the terms' whole lists in SQL is cheaper than another round.
 _ROUND_MAX = 100_000
 #: Documents taken from that pass at once, best first.
