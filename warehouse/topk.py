@@ -8,12 +8,13 @@ highest first, then site, then version.
 ``search_impact`` holds each term's postings best first, so a query reads the first postings of each list. A
 document read in no list scores at most the sum of the last scores read (the bound); every document scoring
 above it was read, and its score is completed from the rest of the lists (Fagin's threshold algorithm).
-Documents above the bound are then taken best first and mapped to versions through ``search_carrier``, until
-the ``limit``-th best version found cannot be beaten: the next document scores less, or scores the same but its
+The documents read are then taken best first and mapped to versions through ``search_carrier``, until the
+``limit``-th best version found cannot be beaten: the next document scores less, or scores the same but its
 first version comes later (documents are numbered in the order of their first version, so later documents of
-equal score cannot hold earlier versions). When too few versions score above the bound, the lists are read
-deeper; when that would read many postings (a query whose best documents tie with a great many others), one
-SQL pass scores every posting of the query's terms instead, and the same walk runs over its result.
+equal score cannot hold earlier versions). That page is the answer if its last score is above the bound.
+Otherwise the lists are read deeper, as far as it takes to bring the bound under that score; when that would
+read many postings (a query whose best documents tie with a great many others), one SQL pass scores every
+posting of the query's terms instead, and the same walk runs over its result.
 
 Only a document's first ``limit`` versions (of those kept by a time filter) are read: a version that comes after
 ``limit`` others carrying the same document is outranked by each of them.
