@@ -261,6 +261,7 @@ def _hits(con: duckdb.DuckDBPyConnection, best: list[tuple[float, str, int, int]
     return [
         Hit(site, version, *dates[(site, version)], score, docs[doc][0], snippet(docs[doc][1], query))
         for score, site, version, doc in best
+        if (site, version) in dates  # a stale index can name a version that a rebuild has since removed
     ]
 
 
