@@ -32,6 +32,12 @@ _EMPHASIS = re.compile(r"(\*{1,3}|_{1,3}|`+|~~)(?=\S)(.+?)(?<=\S)\1")
 _PIPE = re.compile(r"\s*\|\s*")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(rf"[{CJK_RANGES}]|[^\s{CJK_RANGES}]+")
+_CJK = re.compile(f"[{CJK_RANGES}]")
+#: A whitespace-delimited word of printable ASCII with a letter in it and none of the characters normalisation
+#: deletes (emphasis, pipes, backslashes, heading and quote marks): normalisation keeps it as exactly one word.
+#: List markers ("1.", "-") and rules ("---") hold no letter. Only a link (``[text](url)``) can drop such a word.
+_KEPT = r"[\x21\x22\x24-\x29\x2b-\x3d\x3f-\x5b\x5d\x5e\x61-\x7b\x7d]"  # printable ASCII but * _ ` ~ | \\ # >
+_KEPT_WORD = re.compile(rf"(?<!\S){_KEPT}*?[A-Za-z]{_KEPT}*(?!\S)")
 
 
 #: Characters that Shift_JIS (CP932) and Unicode's JIS mapping decode differently, so the same Japanese page read
@@ -73,4 +79,16 @@ def tokens(text: str) -> list[str]:
 
 def count_words(text: str) -> int:
     """Words in the normalised text; each CJK character counts as one, as word counts in CJK usually do."""
-    return len(tokens(text))
+    normal = normalise(text)
+    if normal.isascii() or not _CJK.search(normal):
+        return len(normal.split())  # without CJK, the words are what lies between whitespace
+    return len(_WORD.findall(normal))
+
+
+def fewest_words(text: str) -> int:
+    """A lower bound of ``count_words(text)`` that needs no normalisation: the plain ASCII words (see _KEPT_WORD).
+
+    It lets a caller that only asks "at least this many words?" skip normalising most texts."""
+    if "](" in text:
+        return 0
+    return len(_KEPT_WORD.findall(text))
