@@ -41,6 +41,7 @@ _FOUND_SHARE = 0.5
 _HEADING_LINE = re.compile(r"^#{1,6}\s")
 _WORDS = re.compile(r"[^\W_]+")
 _OPENING_BLOCKS, _OPENING_WORDS, _OPENING_CHARS = 3, 40, 200
+_KEY_WORDS, _KEY_CHARS = 8, 160
 #: Inline tags trafilatura 2.3.1 copies into Markdown as they are (measured 2026-11 on <u> in an ASP.NET page).
 _LEFTOVER_TAG = re.compile(r"</?(?:u|ins|del|s|sup|sub|small|big|mark|span|font|tt)\b[^>]*>", re.IGNORECASE)
 #: The settings above as trafilatura's options object, built once: building it reads trafilatura's configuration
@@ -110,15 +111,18 @@ def drop_trailing_chrome(text: str, block) -> str:
     sidebars, comment threads, disclaimers) is chrome that trafilatura's recall mode keeps. Text *before* the main
     block is kept: titles and "last updated" lines often sit just above it.
     """
-    inside = " ".join(_WORDS.findall(block.text_content().casefold()))
     after = " ".join(_WORDS.findall(" ".join(_following_text(block)).casefold()))
     if not after:
         return text
+    inside = None
     kept = []
     for chunk in text.split("\n\n"):
         key = _key(chunk)
-        if key and key not in inside and key in after:
-            continue
+        if key and key in after:
+            if inside is None:
+                inside = " ".join(_WORDS.findall(block.text_content().casefold()))
+            if key not in inside:
+                continue
         kept.append(chunk)
     return "\n\n".join(kept)
 
@@ -154,13 +158,17 @@ def mark_headings(text: str, reference: str) -> str:
         elif bare in levels:
             lines[number] = f"{'#' * levels[bare]} {bare}"
             present.add(bare)
+    keys = None  # each line's key, computed once
     for heading, anchor in anchors:
         title = heading.partition(" ")[2].strip()
         if title in present or not anchor:
             continue
-        for number, line in enumerate(lines):
-            if _key(line) == anchor:
+        if keys is None:
+            keys = [_key(line) for line in lines]
+        for number, key in enumerate(keys):
+            if key == anchor:
                 lines[number:number] = [heading, ""]
+                keys[number:number] = [_key(heading), ""]
                 present.add(title)
                 break
     return "\n".join(lines)
@@ -189,8 +197,12 @@ def _with_title(text: str, title: str | None) -> str:
 
 def _key(block: str) -> str:
     """The first words of a block, without markup, to find it again in another rendering."""
-    first = block.strip().split("\n", 1)[0]
-    return " ".join(_WORDS.findall(first.casefold())[:8])
+    first = block.lstrip().partition("\n")[0]
+    # The first words lie in the line's start: when it holds more than eight, they are whole.
+    words = _WORDS.findall(first[:_KEY_CHARS].casefold())
+    if len(words) <= _KEY_WORDS and len(first) > _KEY_CHARS:
+        words = _WORDS.findall(first.casefold())
+    return " ".join(words[:_KEY_WORDS])
 
 
 def _tidy(text: str) -> str:

@@ -54,18 +54,28 @@ def normalise(text: str) -> str:
     language."""
     # Join CJK line breaks before NFKC too: NFKC turns fullwidth punctuation such as "）" into ASCII, after which
     # a break beside it no longer looks like one between two CJK characters.
-    out = unicodedata.normalize("NFKC", _CJK_GAP.sub("", text).translate(_JIS_VARIANTS))
-    out = _LINK.sub(r"\1", out)
-    out = _TABLE_RULE.sub(" ", out)
-    out = _RULE.sub(" ", out)
-    out = _HEADING.sub("", out)
-    out = _QUOTE.sub("", out)
+    # Each pattern below needs a character that many texts lack; looking for it first is far cheaper than the
+    # pattern's own search, and skipping a pattern that cannot match changes nothing.
+    ascii_only = text.isascii()
+    out = text if ascii_only else unicodedata.normalize("NFKC", _CJK_GAP.sub("", text).translate(_JIS_VARIANTS))
+    if "](" in out:
+        out = _LINK.sub(r"\1", out)
+    if "--" in out:
+        out = _TABLE_RULE.sub(" ", out)
+    if "-" in out or "*" in out or "_" in out or "=" in out:
+        out = _RULE.sub(" ", out)
+    if "#" in out:
+        out = _HEADING.sub("", out)
+    if ">" in out:
+        out = _QUOTE.sub("", out)
     out = _BULLET.sub("", out)
-    out = _EMPHASIS.sub(r"\2", out)
-    out = _PIPE.sub(" ", out)
+    if "*" in out or "_" in out or "`" in out or "~" in out:
+        out = _EMPHASIS.sub(r"\2", out)
+    if "|" in out:
+        out = _PIPE.sub(" ", out)
     out = out.replace("\\", "")
     out = _SPACE.sub(" ", out).strip()
-    return _CJK_GAP.sub("", out)
+    return out if ascii_only else _CJK_GAP.sub("", out)
 
 
 def text_sha256(text: str) -> str:
