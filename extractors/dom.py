@@ -57,9 +57,10 @@ _LINK_LINE_WORDS = 30
 _NOT_CHROME = {"html", "body", *HEADINGS}
 _HEADING_TAGS = frozenset(HEADINGS)
 _PUNCTUATION = re.compile(r"[\W_]")
-#: The elements each step looks at, found by lxml in C rather than by a walk in Python.
-_TABS = etree.XPath("//*[@role='tabpanel' or @role='tablist' or contains(@class, 'tab-pane')]")
+#: The elements that tabs and chrome are told by, found by lxml in C rather than by a walk in Python.
 _MARKED = etree.XPath("//*[@id or @class or @role or @aria-label or @style]")
+#: Whatever _CHROME or _CONSENT would find: most elements fail this one search and need no other.
+_SUSPECT = re.compile(f"{_CHROME.pattern}|{_CONSENT.pattern}", re.IGNORECASE)
 _ARIA_LISTS = etree.XPath("//*[@role='list']")
 #: lxml.html's own parser asks a Python method for the class of every element lxml hands to Python (for its form
 #: field classes), which was a tenth of the page-repair time and more inside trafilatura, which walks the same tree
@@ -98,8 +99,9 @@ def parse(html: str) -> lxml.html.HtmlElement | None:
 def prepare(root: lxml.html.HtmlElement) -> None:
     """Every repair, in order: chrome out, headings in, bare text into paragraphs, layout tables unwrapped."""
     drop_invisible(root)
-    choose_tab(root)
-    drop_chrome(root)
+    marked = _MARKED(root)
+    choose_tab(root, marked)
+    drop_chrome(root, marked)
     drop_link_lines(root)
     keep_content_headers(root)
     aria_lists(root)
@@ -127,15 +129,15 @@ def drop_invisible(root: lxml.html.HtmlElement) -> None:
     etree.strip_elements(root, etree.Comment, with_tail=False)
 
 
-def choose_tab(root: lxml.html.HtmlElement) -> int:
+def choose_tab(root: lxml.html.HtmlElement, marked: list | None = None) -> int:
     """Keep one panel of each set of tabs: the one about privacy. Returns how many panels were dropped.
 
     Legal pages put the privacy policy, the terms and the returns policy in tabs of one page, all in the HTML
     and all but one hidden by CSS. The panel with the most policy vocabulary is the policy; on a tie, the
-    panel the page shows first."""
+    panel the page shows first. ``marked`` is every element with an id, class, role, label or style, if known."""
     groups: dict = {}
     tablists = []
-    for element in _TABS(root):
+    for element in _MARKED(root) if marked is None else marked:
         role = element.get("role")
         if role == "tabpanel" or " tab-pane " in f" {element.get('class')} ":
             groups.setdefault(element.getparent(), []).append(element)
@@ -175,16 +177,17 @@ def _shown(panel: lxml.html.HtmlElement) -> bool:
     return bool(classes & {"active", "is-active", "show", "selected"}) or panel.get("hidden") is None
 
 
-def drop_chrome(root: lxml.html.HtmlElement) -> int:
+def drop_chrome(root: lxml.html.HtmlElement, marked: list | None = None) -> int:
     """Remove consent banners, share bars, feedback and related-links boxes. Returns how many went.
 
     An element holding a large share of the page's text is never removed, whatever its class says: some themes
-    put ``cookie`` or ``cta`` in the class of the element that wraps the whole page.
+    put ``cookie`` or ``cta`` in the class of the element that wraps the whole page. ``marked`` is as for
+    :func:`choose_tab`: what that step removed is out of the page, and removing it again changes nothing.
     """
     body = root.find("body")
     total = len(body.text_content()) if body is not None else 0
     removed = 0
-    for element in _MARKED(root):
+    for element in _MARKED(root) if marked is None else marked:
         if element.getparent() is None or element.tag in _NOT_CHROME:
             continue
         get = element.get
@@ -193,7 +196,7 @@ def drop_chrome(root: lxml.html.HtmlElement) -> int:
         if (
             get("role") in {"dialog", "alertdialog"}
             or (style and _PINNED.search(style))
-            or (marks and (_CHROME.search(marks) or _consent_banner(marks)))
+            or (marks and _SUSPECT.search(marks) and (_CHROME.search(marks) or _consent_banner(marks)))
         ):
             if total and len(element.text_content()) > _SAFE_SHARE * total:
                 continue
