@@ -1,6 +1,6 @@
 """Pages per second of the full extractor against raw ``trafilatura.extract`` on the same pages, in one run.
 
-    .venv/bin/python -m benchmarks.extraction_speed [--rounds 5] [--chunksize 4] [--bench-json]
+    .venv/bin/python -m benchmarks.extraction_speed [--rounds 5] [--chunksize 2] [--bench-json]
 
 The pages are every HTML page of the golden corpus (``tests/fixtures/pages``). "Full extractor" is
 ``extract_policy``: charset repair, page repair, trafilatura, the fallback check, quality class, language, stated
@@ -10,7 +10,10 @@ Each round times four passes over the corpus: raw and ours in this process, raw 
 processes (started and warmed up before any timing). Rounds alternate the order (raw first, then ours first), so a
 burst of load on a shared machine hits both sides alike. For each pass it records wall time and CPU time: this
 process's ``process_time``, plus, for the pool, the CPU the workers spent (each worker reports its own
-``process_time`` after each task, so pickling and dispatch in the worker count too).
+``process_time`` after each task, so pickling and dispatch in the worker count too). The pool is handed 2 pages
+at a time (``--chunksize``): with 4 or 8 its wall time a page was about 1.5× that with 1 or 2 (2026-11, 10
+alternating passes each, on a loaded machine), and 1 costs this process twice the dispatch CPU of 2 (0.3 against
+0.17 ms a page).
 
 It prints, for each of the four, pages/s over all rounds and the best round, CPU ms a page, and the ratios the
 goals are stated in (≥ 0.9× raw in one process, ≥ 1.7× raw-in-one-process with two) both over all rounds and as
@@ -151,7 +154,7 @@ def _pass(kind: str, pool: _Pool) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - cpu + workers
 
 
-def measure(rounds: int, chunksize: int = 4) -> Figures:
+def measure(rounds: int, chunksize: int = 2) -> Figures:
     """Time ``rounds`` interleaved rounds; odd rounds run the four passes in the reverse order."""
     _warm_worker()
     figures = Figures(pages=len(_load()))
@@ -170,7 +173,7 @@ def measure(rounds: int, chunksize: int = 4) -> Figures:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of the four passes")
-    parser.add_argument("--chunksize", type=int, default=4, help="pages handed to a pool worker at a time")
+    parser.add_argument("--chunksize", type=int, default=2, help="pages handed to a pool worker at a time")
     parser.add_argument("--bench-json", action="store_true", help="4 rounds; one JSON row per measure on stdout")
     args = parser.parse_args(argv)
     with human_output_on_stderr(args.bench_json):
