@@ -177,10 +177,20 @@ def mark_headings(text: str, reference: str) -> str:
 def restore_opening(text: str, reference: str) -> str:
     """Put back the main block's opening lines (a title, a "last updated" line) that trafilatura took for page
     metadata and dropped: up to three short blocks before the first block it kept."""
-    found = {_key(line) for line in text.split("\n")}
     blocks = [block.strip() for block in reference.split("\n\n") if block.strip()]
-    first = next((i for i, block in enumerate(blocks) if _key(block) in found), None)
-    if not first or first > _OPENING_BLOCKS:
+    if not blocks:
+        return text
+    # Only the first blocks can be the first one kept (past them nothing is put back), and usually the very first
+    # is: reading the text's lines stops as soon as one of them starts like it.
+    keys = [_key(block) for block in blocks[: _OPENING_BLOCKS + 1]]
+    found = set()
+    for line in text.split("\n"):
+        key = _key(line)
+        if key == keys[0]:
+            return text
+        found.add(key)
+    first = next((i for i, key in enumerate(keys) if key in found), None)
+    if not first:
         return text
     opening = blocks[:first]
     if any(len(block.split()) > _OPENING_WORDS or len(block) > _OPENING_CHARS for block in opening):
