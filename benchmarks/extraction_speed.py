@@ -1,6 +1,7 @@
 """Pages per second of the full extractor against raw ``trafilatura.extract`` on the same pages, in one run.
 
     .venv/bin/python -m benchmarks.extraction_speed [--rounds 5] [--chunksize 2] [--bench-json]
+    .venv/bin/python -m benchmarks.extraction_speed --profile [--rounds 5]   # where extract_policy's time goes
 
 The pages are every HTML page of the golden corpus (``tests/fixtures/pages``). "Full extractor" is
 ``extract_policy``: charset repair, page repair, trafilatura, the fallback check, quality class, language, stated
@@ -175,12 +176,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of the four passes")
     parser.add_argument("--chunksize", type=int, default=2, help="pages handed to a pool worker at a time")
     parser.add_argument("--bench-json", action="store_true", help="4 rounds; one JSON row per measure on stdout")
+    parser.add_argument("--profile", action="store_true", help="cProfile extract_policy over the rounds instead")
     args = parser.parse_args(argv)
+    if args.profile:
+        profile(args.rounds)
+        return 0
     with human_output_on_stderr(args.bench_json):
         figures = _report(4 if args.bench_json else args.rounds, args.chunksize)
     if args.bench_json:
         emit(rows(figures))
     return 0
+
+
+def profile(rounds: int, lines: int = 40) -> None:
+    """Print cProfile's view of ``rounds`` passes of ``extract_policy`` in this process: the functions that take
+    the most time of their own, then the most time with what they call (profiling slows Python code more than C,
+    so compare figures of one such run with each other, not with the timings above)."""
+    import cProfile  # noqa: PLC0415 - only this mode needs them
+    import pstats  # noqa: PLC0415
+
+    _warm_worker()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(rounds):
+        for index in range(len(_load())):
+            ours(index)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    print(f"{len(_load())} pages × {rounds} passes")
+    stats.sort_stats("tottime").print_stats(lines)
+    stats.sort_stats("cumulative").print_stats("extractors", lines)
 
 
 def rows(figures: Figures) -> list[dict]:
