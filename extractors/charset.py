@@ -62,6 +62,13 @@ _COMMON = frozenset(
     "的是了在和有我们們这這个個为為您与與及将將对對不人中以上时時到说說也就会會可能"
     "이의다는을를에하고가한지서로기수있습니및것"
 )
+_COMMON_CHARS = re.compile(f"[{''.join(sorted(_COMMON))}]")
+#: The classes of _cjk_score_of: kana; ideographs and Hangul syllables (all of _COMMON is among them); CJK punctuation
+#: and fullwidth forms; and what mis-decodes give (compatibility jamo, half-width kana, private use, Latin-1).
+_KANA = re.compile("[\u3040-\u30ff]")
+_IDEOGRAPHS = re.compile("[\u4e00-\u9fff\uac00-\ud7a3]")
+_EAST_ASIAN_MARKS = re.compile("[\u3000-\u303f\uff01-\uff5e]")
+_MISDECODED = re.compile("[\u0080-\u02ff\u3130-\u318f\uff61-\uff9f\ue000-\uf8ff]")
 #: Multi-byte East Asian codecs, in the order ties are broken.
 _CJK_CODECS = ("cp932", "euc_jis_2004", "gb18030", "big5hkscs", "cp949")
 _CJK_FAMILY = {
@@ -142,25 +149,24 @@ def _likeliest_cjk(body: bytes) -> str | None:
             text = body.decode(codec)
         except UnicodeDecodeError:
             continue
-        scores[codec] = sum(_cjk_score(ch) for ch in text if ord(ch) > 0x7F)
+        scores[codec] = _cjk_score_of(text)
     return max(scores, key=scores.__getitem__) if scores else None
 
 
-def _cjk_score(ch: str) -> int:
-    """How much a character looks like running East Asian text: kana and the commonest Chinese characters and
-    Korean particles most, then any ideograph or Hangul syllable; compatibility jamo, half-width kana, private-use
-    and Latin-1 letters are what mis-decodes give. (EUC-KR and GB2312 share one byte layout, so only which
-    characters come out tells them apart.)"""
-    point = ord(ch)
-    if 0x3040 <= point <= 0x30FF or ch in _COMMON:
-        return 3
-    if 0x4E00 <= point <= 0x9FFF or 0xAC00 <= point <= 0xD7A3:
-        return 1
-    if 0x3000 <= point <= 0x303F or 0xFF01 <= point <= 0xFF5E:
-        return 1
-    if 0x3130 <= point <= 0x318F or 0xFF61 <= point <= 0xFF9F or 0xE000 <= point <= 0xF8FF or point <= 0x2FF:
-        return -5
-    return 0
+def _cjk_score_of(text: str) -> int:
+    """How much a text looks like running East Asian text, each character scored on its own: kana and the
+    commonest Chinese characters and Korean particles 3, any other ideograph or Hangul syllable 1, CJK punctuation
+    and fullwidth forms 1; compatibility jamo, half-width kana, private-use and Latin-1 letters, which are what
+    mis-decodes give, -5. (EUC-KR and GB2312 share one byte layout, so only which characters come out tells them
+    apart.) Each class is counted by one search in C."""
+    common = len(_COMMON_CHARS.findall(text))
+    return (
+        3 * (len(_KANA.findall(text)) + common)
+        + len(_IDEOGRAPHS.findall(text))
+        - common
+        + len(_EAST_ASIAN_MARKS.findall(text))
+        - 5 * len(_MISDECODED.findall(text))
+    )
 
 
 def _from_declarations(body: bytes, content_type: str | None) -> Decoded | None:

@@ -54,13 +54,34 @@ _COPYRIGHT = re.compile(r"^\s*(?:©|\(c\)|copyright\b|(?:this site is )?best vie
 _LINK_SHARE = 0.5
 _OUTSIDE = {"header", "nav", "footer", "aside", "form", "noscript"}
 _LINK_LINE_WORDS = 30
+_NOT_CHROME = {"html", "body", *HEADINGS}
+_HEADING_TAGS = frozenset(HEADINGS)
+_PUNCTUATION = re.compile(r"[\W_]")
+#: The elements that tabs and chrome are told by, found by lxml in C rather than by a walk in Python.
+_MARKED = etree.XPath("//*[@id or @class or @role or @aria-label or @style]")
+#: Whatever _CHROME or _CONSENT would find: most elements fail this one search and need no other.
+_SUSPECT = re.compile(f"{_CHROME.pattern}|{_CONSENT.pattern}", re.IGNORECASE)
+_ARIA_LISTS = etree.XPath("//*[@role='list']")
+#: lxml.html's own parser asks a Python method for the class of every element lxml hands to Python (for its form
+#: field classes), which was a tenth of the page-repair time and more inside trafilatura, which walks the same tree
+#: (2026-11). This parser gives every element the plain ``HtmlElement`` class without leaving C; nothing here or in
+#: trafilatura uses the form field classes.
+_PARSER = lxml.html.HTMLParser()
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
+)
 
 
 def parse(html: str) -> lxml.html.HtmlElement | None:
     """Parse a page; a frameset page is replaced by the body inside its ``<noframes>``."""
     html = _XML_DECLARATION.sub("", html, count=1)
     try:
-        root = lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(html, parser=_PARSER)
     except (etree.ParserError, ValueError):
         return None
     noframes = root.find(".//noframes")
@@ -78,8 +99,9 @@ def parse(html: str) -> lxml.html.HtmlElement | None:
 def prepare(root: lxml.html.HtmlElement) -> None:
     """Every repair, in order: chrome out, headings in, bare text into paragraphs, layout tables unwrapped."""
     drop_invisible(root)
-    choose_tab(root)
-    drop_chrome(root)
+    marked = _MARKED(root)
+    choose_tab(root, marked)
+    drop_chrome(root, marked)
     drop_link_lines(root)
     keep_content_headers(root)
     aria_lists(root)
@@ -107,15 +129,20 @@ def drop_invisible(root: lxml.html.HtmlElement) -> None:
     etree.strip_elements(root, etree.Comment, with_tail=False)
 
 
-def choose_tab(root: lxml.html.HtmlElement) -> int:
+def choose_tab(root: lxml.html.HtmlElement, marked: list | None = None) -> int:
     """Keep one panel of each set of tabs: the one about privacy. Returns how many panels were dropped.
 
     Legal pages put the privacy policy, the terms and the returns policy in tabs of one page, all in the HTML
     and all but one hidden by CSS. The panel with the most policy vocabulary is the policy; on a tie, the
-    panel the page shows first."""
+    panel the page shows first. ``marked`` is every element with an id, class, role, label or style, if known."""
     groups: dict = {}
-    for panel in root.xpath("//*[@role='tabpanel' or contains(concat(' ', @class, ' '), ' tab-pane ')]"):
-        groups.setdefault(panel.getparent(), []).append(panel)
+    tablists = []
+    for element in _MARKED(root) if marked is None else marked:
+        role = element.get("role")
+        if role == "tabpanel" or " tab-pane " in f" {element.get('class')} ":
+            groups.setdefault(element.getparent(), []).append(element)
+        if role == "tablist":
+            tablists.append(element)
     dropped = 0
     for panels in groups.values():
         if len(panels) < 2:
@@ -126,7 +153,7 @@ def choose_tab(root: lxml.html.HtmlElement) -> int:
                 _remove(panel)
                 dropped += 1
         _drop_hub_title(keep)
-    for tablist in root.xpath("//*[@role='tablist']"):
+    for tablist in tablists:
         _remove(tablist)
     return dropped
 
@@ -150,27 +177,36 @@ def _shown(panel: lxml.html.HtmlElement) -> bool:
     return bool(classes & {"active", "is-active", "show", "selected"}) or panel.get("hidden") is None
 
 
-def drop_chrome(root: lxml.html.HtmlElement) -> int:
+def drop_chrome(root: lxml.html.HtmlElement, marked: list | None = None) -> int:
     """Remove consent banners, share bars, feedback and related-links boxes. Returns how many went.
 
     An element holding a large share of the page's text is never removed, whatever its class says: some themes
-    put ``cookie`` or ``cta`` in the class of the element that wraps the whole page.
+    put ``cookie`` or ``cta`` in the class of the element that wraps the whole page. ``marked`` is as for
+    :func:`choose_tab`: what that step removed is out of the page, and removing it again changes nothing.
     """
     body = root.find("body")
     total = len(body.text_content()) if body is not None else 0
     removed = 0
-    for element in root.xpath("//*[@id or @class or @role or @aria-label or @style]"):
-        if element.getparent() is None or element.tag in {"html", "body", *HEADINGS}:
+    for element in _MARKED(root) if marked is None else marked:
+        if element.getparent() is None or element.tag in _NOT_CHROME:
             continue
-        marks = " ".join(filter(None, (element.get("id"), element.get("class"), element.get("aria-label"))))
-        consent = _CONSENT.search(marks) and _BANNER.search(_CONSENT.sub(" ", marks))
-        pinned = _PINNED.search(element.get("style") or "")
-        if element.get("role") in {"dialog", "alertdialog"} or pinned or (marks and (_CHROME.search(marks) or consent)):
+        get = element.get
+        marks = " ".join(filter(None, (get("id"), get("class"), get("aria-label"))))
+        style = get("style")
+        if (
+            get("role") in {"dialog", "alertdialog"}
+            or (style and _PINNED.search(style))
+            or (marks and _SUSPECT.search(marks) and (_CHROME.search(marks) or _consent_banner(marks)))
+        ):
             if total and len(element.text_content()) > _SAFE_SHARE * total:
                 continue
             _remove(element)
             removed += 1
     return removed
+
+
+def _consent_banner(marks: str) -> bool:
+    return bool(_CONSENT.search(marks) and _BANNER.search(_CONSENT.sub(" ", marks)))
 
 
 def drop_link_lines(root: lxml.html.HtmlElement) -> int:
@@ -180,10 +216,12 @@ def drop_link_lines(root: lxml.html.HtmlElement) -> int:
     for element in list(root.iter("p", "div", "ul", "ol", "nav", "small", "address", "span")):
         if element.getparent() is None:
             continue
-        text = " ".join(element.text_content().split())
-        words = len(text.split())
-        if words > _LINK_LINE_WORDS or any(child.tag in HEADINGS for child in element.iter()):
+        # Splitting stops past the limit: the containers of the whole page are long, and they are most of the work.
+        parts = element.text_content().split(None, _LINK_LINE_WORDS + 1)
+        words = len(parts)
+        if words > _LINK_LINE_WORDS or any(child.tag in _HEADING_TAGS for child in element.iter()):
             continue
+        text = " ".join(parts)
         # A paragraph must be links and nothing more; a list or a div may carry a few joining words
         # ("Log in or register to post comments").
         share = 1.0 if element.tag == "p" else _LINK_SHARE
@@ -199,7 +237,7 @@ def _only_links_and_joiners(element: lxml.html.HtmlElement, text: str, share: fl
     for a in element.iter("a"):
         rest = rest.replace(" ".join(a.text_content().split()), "", 1)
     if share == 1.0:
-        return not re.sub(r"[\W_]", "", rest)
+        return not _PUNCTUATION.sub("", rest)
     return len(rest.split()) <= len(text.split()) * (1 - share)
 
 
@@ -232,7 +270,7 @@ def keep_content_headers(root: lxml.html.HtmlElement) -> None:
 def aria_lists(root: lxml.html.HtmlElement) -> int:
     """``<div role="list">`` as the ``<ul>`` it stands for, each element child an ``<li>``. Single-page apps write
     lists so, and trafilatura reads their items as short loose blocks that it may drop. Returns how many."""
-    lists = root.xpath("//*[@role='list']")
+    lists = _ARIA_LISTS(root)
     for element in lists:
         element.tag = "ul"
         for item in element:

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import logging
 import re
+from copy import copy
 
 import trafilatura
+from trafilatura.settings import Extractor
 
 from extractors import dom, fallback
-from extractors.normalise import tokens
+from extractors.normalise import count_words, fewest_words
 
 log = logging.getLogger(__name__)
 #: The version names the settings and page repairs too: a change of either is a new extractor for ``reextract``.
@@ -39,8 +41,23 @@ _FOUND_SHARE = 0.5
 _HEADING_LINE = re.compile(r"^#{1,6}\s")
 _WORDS = re.compile(r"[^\W_]+")
 _OPENING_BLOCKS, _OPENING_WORDS, _OPENING_CHARS = 3, 40, 200
+_KEY_WORDS, _KEY_CHARS = 8, 160
 #: Inline tags trafilatura 2.3.1 copies into Markdown as they are (measured 2026-11 on <u> in an ASP.NET page).
 _LEFTOVER_TAG = re.compile(r"</?(?:u|ins|del|s|sup|sub|small|big|mark|span|font|tt)\b[^>]*>", re.IGNORECASE)
+#: The settings above as trafilatura's options object, built once: building it reads trafilatura's configuration
+#: file's values one by one, which cost 0.1 ms a page (2026-11). Each page gets a copy with its own URL.
+_OPTIONS = Extractor(
+    output_format="markdown",
+    fast=True,
+    recall=True,
+    comments=False,
+    formatting=True,
+    links=False,
+    images=False,
+    tables=True,
+    dedup=False,
+    with_metadata=False,
+)
 
 
 def main_text(html: str, url: str | None = None) -> tuple[str, str]:
@@ -61,20 +78,7 @@ def main_text(html: str, url: str | None = None) -> tuple[str, str]:
     if block is not None:
         dom.defuse_names(block)
     try:
-        result = trafilatura.extract(
-            root,
-            url=url,
-            output_format="markdown",
-            favor_recall=True,
-            include_tables=True,
-            include_formatting=True,
-            include_comments=False,
-            include_links=False,
-            include_images=False,
-            deduplicate=False,
-            with_metadata=False,
-            fast=True,
-        )
+        result = trafilatura.extract(root, url=url, options=_options(url))
     except (ValueError, TypeError, IndexError, KeyError, AttributeError) as err:
         # As of 2026-11, trafilatura's issue tracker holds crashes on malformed pages (ValueError on table spans,
         # adbar/trafilatura#681 and #685; TypeError, #60 and #140). One odd page must not stop a crawl: our own
@@ -82,13 +86,22 @@ def main_text(html: str, url: str | None = None) -> tuple[str, str]:
         log.warning("trafilatura failed on %s (%s); using our own reader", url, err)
         result = None
     text = _tidy(result or "")
-    found = len(tokens(text))
-    if found < _FOUND_SHARE * visible and len(tokens(reference)) > found:
-        return reference, FALLBACK
+    # Counting words needs the normal form; most texts clear the bar on their plain words alone.
+    if fewest_words(text) < _FOUND_SHARE * visible:
+        found = count_words(text)
+        if found < _FOUND_SHARE * visible and count_words(reference) > found:
+            return reference, FALLBACK
     if block is not None:
         text = drop_trailing_chrome(text, block)
     text = restore_opening(mark_headings(text, reference), reference)
     return _with_title(text, dom.document_title(root)), EXTRACTOR
+
+
+def _options(url: str | None) -> Extractor:
+    options = copy(_OPTIONS)
+    options.url = url
+    options.source = url and url.encode("utf-8", "replace").decode("utf-8")  # as trafilatura sets it, for its log
+    return options
 
 
 def drop_trailing_chrome(text: str, block) -> str:
@@ -98,15 +111,18 @@ def drop_trailing_chrome(text: str, block) -> str:
     sidebars, comment threads, disclaimers) is chrome that trafilatura's recall mode keeps. Text *before* the main
     block is kept: titles and "last updated" lines often sit just above it.
     """
-    inside = " ".join(_WORDS.findall(block.text_content().casefold()))
     after = " ".join(_WORDS.findall(" ".join(_following_text(block)).casefold()))
     if not after:
         return text
+    inside = None
     kept = []
     for chunk in text.split("\n\n"):
         key = _key(chunk)
-        if key and key not in inside and key in after:
-            continue
+        if key and key in after:
+            if inside is None:
+                inside = " ".join(_WORDS.findall(block.text_content().casefold()))
+            if key not in inside:
+                continue
         kept.append(chunk)
     return "\n\n".join(kept)
 
@@ -142,13 +158,17 @@ def mark_headings(text: str, reference: str) -> str:
         elif bare in levels:
             lines[number] = f"{'#' * levels[bare]} {bare}"
             present.add(bare)
+    keys = None  # each line's key, computed once
     for heading, anchor in anchors:
         title = heading.partition(" ")[2].strip()
         if title in present or not anchor:
             continue
-        for number, line in enumerate(lines):
-            if _key(line) == anchor:
+        if keys is None:
+            keys = [_key(line) for line in lines]
+        for number, key in enumerate(keys):
+            if key == anchor:
                 lines[number:number] = [heading, ""]
+                keys[number:number] = [_key(heading), ""]
                 present.add(title)
                 break
     return "\n".join(lines)
@@ -157,10 +177,20 @@ def mark_headings(text: str, reference: str) -> str:
 def restore_opening(text: str, reference: str) -> str:
     """Put back the main block's opening lines (a title, a "last updated" line) that trafilatura took for page
     metadata and dropped: up to three short blocks before the first block it kept."""
-    found = {_key(line) for line in text.split("\n")}
     blocks = [block.strip() for block in reference.split("\n\n") if block.strip()]
-    first = next((i for i, block in enumerate(blocks) if _key(block) in found), None)
-    if not first or first > _OPENING_BLOCKS:
+    if not blocks:
+        return text
+    # Only the first blocks can be the first one kept (past them nothing is put back), and usually the very first
+    # is: reading the text's lines stops as soon as one of them starts like it.
+    keys = [_key(block) for block in blocks[: _OPENING_BLOCKS + 1]]
+    found = set()
+    for line in text.split("\n"):
+        key = _key(line)
+        if key == keys[0]:
+            return text
+        found.add(key)
+    first = next((i for i, key in enumerate(keys) if key in found), None)
+    if not first:
         return text
     opening = blocks[:first]
     if any(len(block.split()) > _OPENING_WORDS or len(block) > _OPENING_CHARS for block in opening):
@@ -177,8 +207,12 @@ def _with_title(text: str, title: str | None) -> str:
 
 def _key(block: str) -> str:
     """The first words of a block, without markup, to find it again in another rendering."""
-    first = block.strip().split("\n", 1)[0]
-    return " ".join(_WORDS.findall(first.casefold())[:8])
+    first = block.lstrip().partition("\n")[0]
+    # The first words lie in the line's start: when it holds more than eight, they are whole.
+    words = _WORDS.findall(first[:_KEY_CHARS].casefold())
+    if len(words) <= _KEY_WORDS and len(first) > _KEY_CHARS:
+        words = _WORDS.findall(first.casefold())
+    return " ".join(words[:_KEY_WORDS])
 
 
 def _tidy(text: str) -> str:

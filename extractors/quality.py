@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from itertools import islice
 
-from extractors.normalise import tokens
+from extractors.normalise import count_words
 
 OK = "ok"
 CLASSES = ("ok", "soft-404", "bot-wall", "parked", "login-wall", "not-a-policy", "empty")
@@ -83,7 +83,7 @@ def classify(text: str, *, title: str | None = None, html: str | None = None, ur
 
     A homepage URL (a policy URL that now redirects to the site's front page) needs a denser policy vocabulary.
     """
-    words = len(tokens(text))
+    words = count_words(text)
     if not words:
         return "empty"
     least, every = (_HOME_TERMS, _DENSE) if url and _HOME_PATH.match(url) else (2, _SPARSE)

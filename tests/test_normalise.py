@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from extractors import count_words, normalise, text_sha256
+from extractors.normalise import fewest_words, tokens
 
 
 def test_markdown_markup_and_whitespace_are_ignored() -> None:
@@ -57,3 +61,34 @@ def test_sections_follow_the_heading_tree() -> None:
     ]
     again = split_sections(text.replace("We care.", "We  care.\n"))
     assert [s.section_sha256 for s in again] == [s.section_sha256 for s in split_sections(text)]
+
+
+_PIECES = st.sampled_from(
+    [
+        *"aZ9 .,'(-)!\n\t",
+        *("word", "**", "__", "`", "~~", "|", "\\", "](", "[a](b c)", "\n# ", "\n> ", "\n- ", "\n1. "),
+        *"日本語（）＊・ｱ",
+        "\u3000",
+        "\u00a0",
+        "\u2212",
+        "\uff0d",
+        "\u301c",
+        "•",
+        "é",
+        "e\u0301",
+        "\u200b",
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_word_counts_agree_with_the_tokens_and_the_bound_never_overshoots(text: str) -> None:
+    assert count_words(text) == len(tokens(text))
+    assert fewest_words(text) <= count_words(text)
+
+
+def test_the_plain_word_bound_counts_plain_words_only() -> None:
+    assert fewest_words("We share data, e.g. with third-party partners.") == 7
+    assert fewest_words("**Bold** words | in a table") == 4  # "**Bold**" and "|" may change
+    assert fewest_words("See [our notice](https://example.org/privacy) now") == 0  # a link may drop words
+    assert fewest_words("1. 2024 ---") == 0  # list markers, numbers and rules hold no letter
