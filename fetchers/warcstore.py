@@ -102,15 +102,19 @@ class WarcStore:
                 if record.rec_type != "response":
                     continue
                 headers = record.http_headers
+                url, stamp = (record.rec_headers.get_header(name) for name in ("WARC-Target-URI", "WARC-Date"))
+                if headers is None or url is None or stamp is None:
+                    raise ValueError("the record lacks its URL, date or HTTP headers")
                 return StoredResponse(
-                    url=record.rec_headers.get_header("WARC-Target-URI"),
-                    date=datetime.fromisoformat(record.rec_headers.get_header("WARC-Date").replace("Z", "+00:00")),
+                    url=url,
+                    date=datetime.fromisoformat(stamp.replace("Z", "+00:00")),
                     status=int(headers.get_statuscode()),
                     headers=tuple(headers.headers),
                     body=record.content_stream().read(),
                 )
-        except (ArchiveLoadFailed, zlib.error, EOFError, ValueError) as err:
-            # Damaged bytes on disk (a flipped bit, a cut file): warcio cannot parse the record.
+        except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, AttributeError, TypeError) as err:
+            # Damaged bytes on disk (a flipped bit, a cut file): warcio cannot parse the record. As of warcio
+            # 1.8.1, a header it needs but cannot find ends in AttributeError inside its parser.
             raise WarcStoreError(f"damaged record in {path} at {ref.offset}: {str(err)[:120]}") from err
         raise WarcStoreError(f"no response record in {path} at {ref.offset}")
 
