@@ -156,6 +156,24 @@ def test_every_query_and_page_size_ranks_as_the_exhaustive_score(
             assert found(con, query, limit=limit) == exhaustive(con, query, limit=limit), (query, limit)
 
 
+def test_the_one_pass_scores_only_documents_that_can_reach_the_page(corpus: Path, monkeypatch) -> None:
+    """After a round that found a full page, the single pass leaves out documents lacking a term without which
+    they cannot reach that page's last score; the answer stays the exhaustive one."""
+    monkeypatch.setattr(topk, "_DEPTH", 1)
+    monkeypatch.setattr(topk, "_BATCH", 1)
+    monkeypatch.setattr(topk, "_ROUND_MAX", 3)
+    monkeypatch.setattr(topk, "_PAGE", 2)
+    needed: list[list[int]] = []
+    spied = topk._needed_terms
+    monkeypatch.setattr(topk, "_needed_terms", lambda *args: needed.append(spied(*args)) or needed[-1])
+    con = connect(corpus, read_only=True)
+    fts.load_fts(con)
+    for query in _QUERIES:
+        for limit in (1, 2, 3, 5, 8, 20):
+            assert found(con, query, limit=limit) == exhaustive(con, query, limit=limit), (query, limit)
+    assert any(needed), "no query left a document out: the test does not exercise the cut"
+
+
 @pytest.mark.parametrize("depth, round_max", [(256, 100_000), (1, 100_000), (1, 0)])
 def test_a_time_filter_ranks_as_the_exhaustive_score(corpus: Path, monkeypatch, depth, round_max) -> None:
     monkeypatch.setattr(topk, "_DEPTH", depth)

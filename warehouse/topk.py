@@ -66,6 +66,7 @@ def best_versions(
     if not terms or limit <= 0:
         return []
     depth: int | None = _DEPTH
+    floor: float | None = None
     while depth is not None and sum(min(df, depth) for _, df in terms) <= _ROUND_MAX:
         best, bound = _round(con, terms, depth, at=at, limit=limit)
         full = len(best) == limit
@@ -73,8 +74,10 @@ def best_versions(
             return [(-key, site, version, doc) for key, site, version, doc in best]
         # The best versions of the documents read tie or fall below the bound. They are real versions, so the
         # answer's last score is at least theirs: read as deep as it takes to bring the bound under it.
-        depth = _depth_below(con, terms, depth, -best[-1][0]) if full else depth * 8
-    return [(-key, site, version, doc) for key, site, version, doc in _every_posting(con, terms, at=at, limit=limit)]
+        floor = -best[-1][0] if full else floor
+        depth = _depth_below(con, terms, depth, floor) if full else depth * 8
+    found = _every_posting(con, terms, at=at, limit=limit, floor=floor)
+    return [(-key, site, version, doc) for key, site, version, doc in found]
 
 
 def _round(
@@ -122,14 +125,41 @@ def _depth_below(con: duckdb.DuckDBPyConnection, terms: list[tuple[int, int]], d
 
 
 def _every_posting(
-    con: duckdb.DuckDBPyConnection, terms: list[tuple[int, int]], *, at: datetime | None, limit: int
+    con: duckdb.DuckDBPyConnection,
+    terms: list[tuple[int, int]],
+    *,
+    at: datetime | None,
+    limit: int,
+    floor: float | None = None,
 ) -> list[tuple[float, str, int, int]]:
-    """Score every posting of the query's terms in one SQL pass, then walk the documents best first."""
+    """Score every posting of the query's terms in SQL, then walk the documents best first.
+
+    ``floor`` is a score the answer's last version is known to reach (that of versions already found). A
+    document lacking a term without which it stays below the floor cannot be in the answer, so only documents
+    holding every such term are scored (as MaxScore does). With several terms, the documents holding all of
+    them are scored first: a full page of them raises the floor, often so far that no other document counts."""
+    if len(terms) > 1:
+        every = [t for _, t in sorted((df, int(t)) for t, df in terms)]
+        best = _scored(con, terms, every, at=at, limit=limit)
+        if len(best) == limit:
+            floor = max(floor, -best[-1][0]) if floor is not None else -best[-1][0]
+            if len(_needed_terms(con, terms, floor)) == len(terms):
+                return best
+    needed = _needed_terms(con, terms, floor) if floor is not None else []
+    return _scored(con, terms, needed, at=at, limit=limit)
+
+
+def _scored(
+    con: duckdb.DuckDBPyConnection, terms: list[tuple[int, int]], needed: list[int], *, at: datetime | None, limit: int
+) -> list[tuple[float, str, int, int]]:
+    """The best versions of the documents holding every ``needed`` term (any document when none), their scores
+    summed over all the query's terms in one SQL pass. Semi-joins start from the shortest list."""
     total = " + ".join(f"coalesce(sum(score) FILTER (WHERE termid = {int(t)}), 0.0)" for t, _ in sorted(terms))
     ids = ", ".join(str(int(t)) for t, _ in terms)
+    holding = "".join(f" AND doc_id IN (SELECT doc_id FROM search_impact WHERE termid = {t})" for t in needed)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE topk_scores AS SELECT doc_id, {total} AS score"
-        f" FROM search_impact WHERE termid IN ({ids}) GROUP BY doc_id"
+        f" FROM search_impact WHERE termid IN ({ids}){holding} GROUP BY doc_id"
     )
     page = _PAGE
     while True:
@@ -140,6 +170,15 @@ def _every_posting(
         if stopped or len(ranked) < page:
             return best
         page *= 8
+
+
+def _needed_terms(con: duckdb.DuckDBPyConnection, terms: list[tuple[int, int]], floor: float) -> list[int]:
+    """The terms a document must hold to reach ``floor``, shortest list first: those without which even the best
+    scores of all the other terms (added as a document's are) stay below it."""
+    ids = ", ".join(str(int(t)) for t, _ in terms)
+    best = dict(con.execute(f"SELECT termid, score FROM search_impact WHERE termid IN ({ids}) AND rank = 0").fetchall())
+    needed = [(df, int(t)) for t, df in terms if add_up({u: best.get(u, 0.0) for u, _ in terms if u != t}) < floor]
+    return [t for _, t in sorted(needed)]
 
 
 def _walk(
