@@ -13,8 +13,11 @@ The documents read are then taken best first and mapped to versions through ``se
 first version comes later (documents are numbered in the order of their first version, so later documents of
 equal score cannot hold earlier versions). That page is the answer if its last score is above the bound.
 Otherwise the lists are read deeper, as far as it takes to bring the bound under that score; when that would
-read many postings (a query whose best documents tie with a great many others), one SQL pass scores every
-posting of the query's terms instead, and the same walk runs over its result.
+read many postings (a query whose best documents tie with a great many others), one SQL pass scores the
+query's postings instead, and the same walk runs over its result. That pass skips documents that cannot reach
+the page (MaxScore): with several terms it scores the documents holding all of them first, whose full page
+sets a floor; a document lacking a term without which even the other terms' best scores stay below the floor
+is left out.
 
 Only a document's first ``limit`` versions (of those kept by a time filter) are read: a version that comes after
 ``limit`` others carrying the same document is outranked by each of them.
