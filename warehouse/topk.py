@@ -141,14 +141,13 @@ def _every_posting(
     document lacking a term without which it stays below the floor cannot be in the answer, so only documents
     holding every such term are scored (as MaxScore does). With several terms, the documents holding all of
     them are scored first: a full page of them raises the floor, often so far that no other document counts."""
-    if len(terms) > 1:
-        every = [t for _, t in sorted((df, int(t)) for t, df in terms)]
-        best = _scored(con, terms, every, at=at, limit=limit)
-        if len(best) == limit:
-            floor = max(floor, -best[-1][0]) if floor is not None else -best[-1][0]
-            if len(_needed_terms(con, terms, floor)) == len(terms):
-                return best
+    every = [t for _, t in sorted((df, int(t)) for t, df in terms)]
+    holding_all = _scored(con, terms, every, at=at, limit=limit) if len(terms) > 1 else None
+    if holding_all is not None and len(holding_all) == limit:
+        floor = max(floor, -holding_all[-1][0]) if floor is not None else -holding_all[-1][0]
     needed = _needed_terms(con, terms, floor) if floor is not None else []
+    if holding_all is not None and needed == every:
+        return holding_all  # the pass for these terms has just run
     return _scored(con, terms, needed, at=at, limit=limit)
 
 
