@@ -94,19 +94,15 @@ def _round(
         for t, _ in terms
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE topk_read AS {prefix}")
-    con.execute("CREATE OR REPLACE TEMP TABLE topk_docs AS SELECT DISTINCT doc_id FROM topk_read")
     rest = "".join(
-        " UNION ALL SELECT i.termid, i.doc_id, i.score FROM search_impact AS i JOIN topk_docs USING (doc_id)"
-        f" WHERE i.termid = {int(t)} AND i.rank >= {int(depth)}"
+        " UNION ALL SELECT termid, doc_id, score FROM search_impact"
+        f" WHERE termid = {int(t)} AND rank >= {int(depth)} AND doc_id IN (SELECT doc_id FROM topk_read)"
         for t, df in terms
         if df > depth
     )
-    parts: dict[int, dict[int, float]] = {}
-    for termid, doc, score in con.execute(f"SELECT termid, doc_id, score FROM topk_read{rest}").fetchall():
-        parts.setdefault(doc, {})[termid] = score
+    scores = f"SELECT doc_id, {_total(terms)} AS score FROM (SELECT termid, doc_id, score FROM topk_read{rest}) GROUP BY doc_id"
     last = dict(con.execute(f"SELECT termid, score FROM topk_read WHERE rank = {int(depth) - 1}").fetchall())
-    ranked = sorted((-add_up(scores), doc) for doc, scores in parts.items())
-    return _walk(con, ranked, at=at, limit=limit)[0], add_up(last)
+    return _walk_scores(con, scores, at=at, limit=limit), add_up(last)
 
 
 def _depth_below(con: duckdb.DuckDBPyConnection, terms: list[tuple[int, int]], depth: int, score: float) -> int | None:
@@ -156,17 +152,30 @@ def _scored(
 ) -> list[tuple[float, str, int, int]]:
     """The best versions of the documents holding every ``needed`` term (any document when none), their scores
     summed over all the query's terms in one SQL pass. Semi-joins start from the shortest list."""
-    total = " + ".join(f"coalesce(sum(score) FILTER (WHERE termid = {int(t)}), 0.0)" for t, _ in sorted(terms))
     ids = ", ".join(str(int(t)) for t, _ in terms)
     holding = "".join(f" AND doc_id IN (SELECT doc_id FROM search_impact WHERE termid = {t})" for t in needed)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE topk_scores AS SELECT doc_id, {total} AS score"
+        f"CREATE OR REPLACE TEMP TABLE topk_scores AS SELECT doc_id, {_total(terms)} AS score"
         f" FROM search_impact WHERE termid IN ({ids}){holding} GROUP BY doc_id"
     )
+    return _walk_scores(con, "SELECT doc_id, score FROM topk_scores", at=at, limit=limit)
+
+
+def _total(terms: list[tuple[int, int]]) -> str:
+    """A document's score in SQL: its term scores added in termid order, as ``add_up`` adds them (a missing
+    term adds 0.0, which changes no float)."""
+    return " + ".join(f"coalesce(sum(score) FILTER (WHERE termid = {int(t)}), 0.0)" for t, _ in sorted(terms))
+
+
+def _walk_scores(
+    con: duckdb.DuckDBPyConnection, scores: str, *, at: datetime | None, limit: int
+) -> list[tuple[float, str, int, int]]:
+    """Walk the documents ``scores`` (a query of doc_id, score) yields, best first, a page at a time (the query
+    runs again for a longer page), until the answer is known."""
     page = _PAGE
     while True:
         ranked = con.execute(
-            "SELECT -score, doc_id FROM topk_scores ORDER BY score DESC, doc_id LIMIT $page", {"page": page}
+            f"SELECT -score, doc_id FROM ({scores}) ORDER BY score DESC, doc_id LIMIT $page", {"page": page}
         ).fetchall()
         best, stopped = _walk(con, ranked, at=at, limit=limit)
         if stopped or len(ranked) < page:
