@@ -100,7 +100,8 @@ def _round(
         for t, df in terms
         if df > depth
     )
-    scores = f"SELECT doc_id, {_total(terms)} AS score FROM (SELECT termid, doc_id, score FROM topk_read{rest}) GROUP BY doc_id"
+    read = f"SELECT termid, doc_id, score FROM topk_read{rest}"
+    scores = f"SELECT doc_id, {_total(terms)} AS score FROM ({read}) GROUP BY doc_id"
     last = dict(con.execute(f"SELECT termid, score FROM topk_read WHERE rank = {int(depth) - 1}").fetchall())
     return _walk_scores(con, scores, at=at, limit=limit), add_up(last)
 
