@@ -16,16 +16,37 @@ def doctor(
         bool,
         typer.Option("--repair", help="Apply pending migrations and mark captures with lost raw bytes for refetching."),
     ] = False,
+    compact: Annotated[
+        bool,
+        typer.Option(
+            "--compact",
+            help="Rewrite a warehouse made in an older DuckDB storage format in the current one, with compressed "
+            "texts (needs room for a second copy while it runs).",
+        ),
+    ] = False,
 ) -> None:
     """Check the warehouse against the raw WARC store: every stored capture's bytes exist and match their digest,
     the views resolve and the migrations are current. Exits 1 when a problem is found, and prints how to repair it.
 
     Example: palimpsest doctor && palimpsest doctor --repair && palimpsest crawl https://www.example.com/privacy
+
+    Example: palimpsest doctor --compact
     """
     from flows import doctor as checks  # noqa: PLC0415 - DuckDB and warcio only when the command runs
+    from warehouse import compact as compaction  # noqa: PLC0415
     from warehouse import connect  # noqa: PLC0415
 
     current = settings()
+    if compact:
+        done = compaction.compact(current.db, on_step=lambda message: say(f"compacting: {message}"))
+        if done.changed:
+            say(
+                f"compacted: {current.db} {done.bytes_before / 1e6:,.1f} MB -> {done.bytes_after / 1e6:,.1f} MB, "
+                f"{plural(done.rows, 'row')} in {plural(done.tables, 'table')} copied and checked"
+                + ("; search index rebuilt" if done.reindexed else "")
+            )
+        else:
+            say(f"compacted: {current.db} is already in the current storage format; nothing to do")
     if repair:
         con = connect(current.db)  # opening for writing applies pending migrations
         try:
@@ -36,11 +57,15 @@ def doctor(
     con = connect(current.db, read_only=True)
     try:
         problems = checks.check(con, current.warc_dir)
+        older_format = compaction.needs_compacting(con)
     finally:
         con.close()
     for problem in problems:
         say(f"{problem.kind}: {problem.subject}: {problem.detail}")
         say(f"  repair: {problem.repair}")
+    if older_format:
+        say("note: the file is in an older DuckDB storage format, where texts cannot be stored with zstd;")
+        say("  palimpsest doctor --compact rewrites it in the current one (often several times smaller)")
     if problems:
         say(f"{plural(len(problems), 'problem')} found in {current.db} (raw store {current.warc_dir})")
         raise typer.Exit(code=1)

@@ -3,6 +3,7 @@ the repair followed by a crawl gives back the warehouse as it was."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -16,6 +17,7 @@ from tests.history import build_history
 from tests.invariants import assert_nothing_lost, listed
 from tests.servers import FaultArchive, Page, quick_client
 from tests.snapshots import checksums
+from tests.test_storage import file_before_compaction, snapshot
 from tests.timelines import page
 from warehouse import connect
 from warehouse.migrations import available, migrate
@@ -149,3 +151,18 @@ def test_repair_brings_a_warehouse_from_an_older_release_up_to_date(tmp_path: Pa
     assert latest.number in {r[0] for r in con.execute("SELECT number FROM schema_migrations").fetchall()}
     assert con.execute("SELECT * FROM versions ORDER BY ALL").fetchall() == before
     con.close()
+
+
+def test_doctor_names_an_older_storage_format_and_compact_rewrites_it(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "older.duckdb"
+    before = file_before_compaction(path, "v1.0.0")
+    _, out = doctor(capsys, path)
+    assert "older DuckDB storage format" in out and "palimpsest doctor --compact" in out
+    _, out = doctor(capsys, path, "--compact")
+    assert "compacting: copying policy_text" in out
+    assert re.search(r"compacted: \S+older\.duckdb [\d.,]+ MB -> [\d.,]+ MB, \d+ rows in \d+ tables copied", out)
+    assert "older DuckDB storage format" not in out.split("compacted:")[-1]
+    with connect(path, read_only=True) as con:
+        assert snapshot(con) == before
+    _, out = doctor(capsys, path, "--compact")
+    assert "already in the current storage format; nothing to do" in out

@@ -1,0 +1,174 @@
+"""Rewriting a warehouse made in an older DuckDB storage format into the current one, with compact storage.
+
+DuckDB cannot change a file's storage format in place, so a warehouse created before format v1.2.0 keeps its
+layout: migration 0007 (zstd on texts, bodies and hashes) is recorded there without running. ``compact``
+builds a new file beside it with every migration run, copies each table's rows in the order 0007 keeps them
+(grouped by site and text), checks that every table holds the same rows (count and a checksum of every
+value), rebuilds the search index if there was one, and only then puts the new file in the old one's place.
+
+Nothing can write to the old file meanwhile: the copy reads it through a connection that holds its write lock,
+and the new file replaces it by a rename while that lock is still held, so a writer waiting for the lock opens
+the new file. If anything fails before the rename, the old file is as it was and the partial copy is deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from palimpsest.errors import WarehouseError
+from warehouse import search
+from warehouse.db import connect
+from warehouse.migrations import LEDGER, available, storage_version
+
+#: What the new file is attached as, beside the old one (named after its file's stem).
+_NEW = "palimpsest_compacted"
+#: Derived from the other tables and rebuilt whole by ``warehouse.search.build_index``; not copied.
+_DERIVED = {"search_doc", "search_link", "search_carrier", "search_impact", "search_state", "search_posting"}
+
+# Where rows sit together decides how well zstd compresses them: as migration 0007 orders them.
+_FIRST_OF_TEXT = (
+    " LEFT JOIN (SELECT text_sha256, min(site) AS site, min(first_seen) AS first_seen"
+    " FROM {old}.main.version GROUP BY ALL) AS v USING (text_sha256)"
+)
+_ORDER = {
+    "policy_text": (_FIRST_OF_TEXT, "v.site, v.first_seen, t.text_sha256"),
+    "section": (_FIRST_OF_TEXT, "v.site, v.first_seen, t.text_sha256, t.ord"),
+    "capture": ("", "site, url, ts, digest"),
+    "payload": ("", "url, ts, digest"),
+    "extraction": ("", "run_id, extracted_at, digest"),
+    "version": ("", "site, version"),
+}
+
+
+@dataclass(frozen=True)
+class Compacted:
+    """What ``compact`` did: the file's size before and after (equal when it was already compact)."""
+
+    path: Path
+    bytes_before: int
+    bytes_after: int
+    tables: int
+    rows: int
+    reindexed: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.tables > 0
+
+
+def needs_compacting(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's file is in a storage format older than some migration needs."""
+    storage = storage_version(con)
+    wanted = [m.needs_storage for m in available() if m.needs_storage is not None]
+    return storage is not None and any(storage < needed for needed in wanted)
+
+
+def compact(path: Path | str, *, on_step: Callable[[str], None] | None = None, **options: object) -> Compacted:
+    """Rewrite the warehouse at ``path`` in the current storage format; a no-op when it already is."""
+    path = Path(path)
+    step = on_step or (lambda _message: None)
+    before = path.stat().st_size if path.exists() else 0
+    con = connect(path, **options)  # type: ignore[arg-type]  # holds the write lock until the new file is in place
+    try:
+        if not needs_compacting(con):
+            return Compacted(path, before, before, 0, 0, False)
+        con.execute("CHECKPOINT")
+        indexed = con.execute("SELECT count(*) FROM search_state").fetchone()[0] > 0
+        fresh = path.with_name(path.name + ".compacting")
+        _remove(fresh)
+        try:
+            tables, rows = _copy(con, path, fresh, indexed, step)
+            if Path(f"{path}.wal").exists():
+                raise WarehouseError(f"{path} has a write-ahead log it did not have before; left as it was")
+            fresh.replace(path)  # the old file's lock is still held, so no writer saw it in between
+        except BaseException:
+            _remove(fresh)
+            raise
+    finally:
+        con.close()
+    return Compacted(path, before, path.stat().st_size, tables, rows, indexed)
+
+
+def _copy(
+    con: duckdb.DuckDBPyConnection, path: Path, fresh: Path, indexed: bool, step: Callable[[str], None]
+) -> tuple[int, int]:
+    """Create ``fresh`` with every migration, copy every table into it and check it; returns (tables, rows)."""
+    connect(fresh).close()  # a new file: the current storage format, every migration run
+    old = _quoted_name(con.execute("SELECT current_database()").fetchone()[0])
+    con.execute(f"ATTACH '{_literal(fresh)}' AS {_NEW}")
+    try:
+        names = _tables(con, old) - {LEDGER} - _DERIVED
+        made = _tables(con, _NEW) - {LEDGER} - _DERIVED
+        if names != made:
+            raise WarehouseError(
+                f"{path} and a new warehouse disagree on their tables ({sorted(names ^ made)}); nothing was changed"
+            )
+        rows = 0
+        con.execute("BEGIN TRANSACTION")
+        try:
+            # The ledger keeps when each migration first reached this warehouse.
+            con.execute(f"DELETE FROM {_NEW}.main.{LEDGER}")
+            names.add(LEDGER)
+            for table in sorted(names):
+                step(f"copying {table}")
+                join, order = _ORDER.get(table, ("", ""))
+                con.execute(
+                    f"INSERT INTO {_NEW}.main.{_quoted_name(table)} BY NAME"
+                    f" SELECT t.* FROM {old}.main.{_quoted_name(table)} AS t{join.format(old=old)}"
+                    + (f" ORDER BY {order}" if order else "")
+                )
+                rows += _same_rows(con, old, table)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute(f"CHECKPOINT {_NEW}")
+    finally:
+        con.execute(f"DETACH {_NEW}")
+    if indexed:
+        step("rebuilding the search index")
+        with_index = connect(fresh)
+        try:
+            search.build_index(with_index)
+            with_index.execute("CHECKPOINT")
+        finally:
+            with_index.close()
+    return len(names), rows
+
+
+def _tables(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
+    found = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' AND NOT temporary",
+        [database.strip('"').replace('""', '"')],
+    ).fetchall()
+    return {row[0] for row in found}
+
+
+def _same_rows(con: duckdb.DuckDBPyConnection, old: str, table: str) -> int:
+    """The table's row count, once its copy is checked to hold the same rows: same count, and the same
+    order-independent checksum of every value of every row."""
+    check = "SELECT count(*), coalesce(bit_xor(hash(*COLUMNS(*))), 0) FROM {db}.main." + _quoted_name(table)
+    was = con.execute(check.format(db=old)).fetchone()
+    now = con.execute(check.format(db=_NEW)).fetchone()
+    if tuple(was) != tuple(now):
+        raise WarehouseError(
+            f"the copy of {table} differs from the original ({was} against {now}); nothing was changed"
+        )
+    return int(was[0])
+
+
+def _quoted_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, Path(f"{path}.wal")):
+        leftover.unlink(missing_ok=True)
