@@ -59,6 +59,8 @@ def connect(
         con = _open_waiting(target, read_only, DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout, on_wait)
         try:
             con.execute("SET TimeZone = 'UTC'")
+            # Long statements (an index build, a compaction) would otherwise draw a progress bar into logs.
+            con.execute("SET enable_progress_bar = false")
             _check_ours(con, target)
             if not read_only:
                 migrate(con)
