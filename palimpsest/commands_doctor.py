@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from palimpsest.cli import app, settings
-from palimpsest.output import plural, say
+from palimpsest.output import error, plural, say
 
 
 @app.command()
@@ -38,7 +38,7 @@ def doctor(
 
     current = settings()
     if compact:
-        done = compaction.compact(current.db, on_step=lambda message: say(f"compacting: {message}"))
+        done = compaction.compact(current.db, on_step=lambda message: say(f"compacting: {message}"), on_wait=error)
         if done.changed:
             say(
                 f"compacted: {current.db} {done.bytes_before / 1e6:,.1f} MB -> {done.bytes_after / 1e6:,.1f} MB, "
@@ -48,7 +48,7 @@ def doctor(
         else:
             say(f"compacted: {current.db} is already in the current storage format; nothing to do")
     if repair:
-        con = connect(current.db)  # opening for writing applies pending migrations
+        con = connect(current.db, on_wait=error)  # opening for writing applies pending migrations
         try:
             marked = checks.repair(con, current.warc_dir)
         finally:
