@@ -1,4 +1,5 @@
-"""Safety: hostile names go through parameters, a second writer waits then fails clearly, odd files are refused."""
+"""Safety: hostile names go through parameters, a second writer waits then fails clearly, odd files are refused,
+and a process killed while creating or migrating a warehouse leaves one that opens."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import duckdb
 import pytest
 
 from palimpsest.cli import main
-from palimpsest.errors import NotAWarehouse, WarehouseLocked
+from palimpsest.errors import NotAWarehouse, WarehouseError, WarehouseLocked
 from tests.history import build_history
 from tests.shared import REPO
 from warehouse import connect
+from warehouse.migrations import available, migrate
 
 HOSTILE = ["x'; DROP TABLE capture; --", 'a"b', "%", "_", "shop.example' OR '1'='1", "ünï\\cødé"]
 
@@ -118,3 +120,60 @@ def test_an_empty_or_foreign_file_is_refused_by_the_cli(tmp_path: Path, capsys) 
     assert main(["--db", str(other), "import", "nothing.md"]) != 0
     assert main(["--db", str(other), "sites"]) == 1
     assert "not a Palimpsest warehouse" in capsys.readouterr().err
+
+
+# A process killed right after its migrations ran, before anything else: as a crawl or import killed early is.
+KILLED_AFTER_MIGRATING = """
+import os, sys
+import warehouse.db as db
+from warehouse.migrations import available, migrate
+
+def migrate_then_die(con, *args):
+    done = migrate(con, *args)
+    os._exit(9)
+
+if sys.argv[2] == "raw":  # migrations run straight on the file, as before new files were created whole
+    import duckdb
+    con = duckdb.connect(sys.argv[1])
+    con.execute("SET TimeZone = 'UTC'")
+    migrate_then_die(con)
+db.migrate = migrate_then_die if sys.argv[2] == "connect" else db.migrate
+con = db.connect(sys.argv[1])
+os._exit(9)
+"""
+
+
+def killed(path: Path, how: str) -> None:
+    run = subprocess.run([sys.executable, "-c", KILLED_AFTER_MIGRATING, str(path), how], cwd=REPO, check=False)
+    assert run.returncode == 9
+
+
+def test_a_new_warehouse_whose_creator_was_killed_opens_and_works(tmp_path: Path) -> None:
+    path = tmp_path / "new.duckdb"
+    killed(path, "connect")
+    assert not path.exists()  # only the creator's temporary file was left
+    with connect(path) as con:
+        build_history(con)
+        assert con.execute("SELECT count(*) FROM versions").fetchone()[0] > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.duckdb"]  # the killed creator's file is gone
+
+
+def test_pending_migrations_are_written_out_before_anything_else(tmp_path: Path) -> None:
+    path = tmp_path / "older.duckdb"
+    con = duckdb.connect(str(path))
+    migrate(con, [m for m in available() if m.number < 5])  # 0005 alters a table: its log could not be replayed
+    con.close()
+    killed(path, "after-open")
+    with connect(path) as con:
+        applied = {r[0] for r in con.execute("SELECT number FROM schema_migrations").fetchall()}
+    assert {m.number for m in available()} <= applied
+
+
+def test_a_log_duckdb_cannot_replay_is_a_clear_error_with_the_way_out(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    killed(path, "raw")
+    with pytest.raises(WarehouseError, match=r"cannot replay its write-ahead log .*move it away"):
+        connect(path)
+    Path(f"{path}.wal").rename(tmp_path / "kept.wal")
+    with connect(path) as con:
+        assert con.execute("SELECT count(*) FROM versions").fetchone()[0] == 0

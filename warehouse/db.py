@@ -56,18 +56,67 @@ def connect(
         if not read_only:
             file.parent.mkdir(parents=True, exist_ok=True)
     with _OPENING:
+        if not read_only and target != ":memory:" and not Path(target).exists():
+            _create(Path(target))
         con = _open_waiting(target, read_only, DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout, on_wait)
         try:
             con.execute("SET TimeZone = 'UTC'")
             # Long statements (an index build, a compaction) would otherwise draw a progress bar into logs.
             con.execute("SET enable_progress_bar = false")
             _check_ours(con, target)
-            if not read_only:
-                migrate(con)
+            if not read_only and migrate(con):
+                # A migration's changes are written out at once, not left in the write-ahead log: as of duckdb
+                # 1.5.5, replaying some ALTER TABLE statements from the log fails (see _create).
+                con.execute("CHECKPOINT")
         except Exception:
             con.close()
             raise
     return con
+
+
+def _create(file: Path) -> None:
+    """Create a new warehouse whole: migrated and checkpointed under a temporary name, then linked into place.
+
+    A process killed while migrating a new file used to leave it with a write-ahead log that DuckDB 1.5.5
+    cannot replay ("Failure while replaying WAL file ... no default database set", from migration 0005's
+    ALTER TABLE), so the warehouse could never be opened again. Now a kill leaves only the temporary file. The
+    link fails if another process created the warehouse meanwhile; its file is kept and ours discarded."""
+    _remove_abandoned(file)
+    temporary = file.with_name(f"{file.name}.new-{os.getpid()}")
+    con = duckdb.connect(str(temporary), config=dict(_CONFIG))
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        migrate(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    try:
+        os.link(temporary, file)
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links
+        if not file.exists():
+            temporary.replace(file)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _remove_abandoned(file: Path) -> None:
+    """Delete what creators of ``file`` that were killed left behind (``<name>.new-<pid>``, and its log)."""
+    for leftover in file.parent.glob(f"{file.name}.new-*"):
+        pid = leftover.name.removeprefix(f"{file.name}.new-").removesuffix(".wal")
+        if pid.isdigit() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextmanager
@@ -101,17 +150,26 @@ def _open_waiting(
                 raise WarehouseError(f"cannot open {target}: {message}") from err
             if time.monotonic() >= deadline:
                 raise WarehouseLocked(
-                    f"{target} is locked by another process (a crawl still running?); gave up after {timeout:.0f} s"
+                    f"{target} is locked by another process (a crawl or a reader still running?); "
+                    f"gave up after {timeout:.0f} s"
                 ) from err
             if not announced:
-                note = f"waiting for {target}: another process holds its write lock (up to {timeout:.0f} s)"
-                log.warning(note)
-                if on_wait:
-                    on_wait(note)
+                note = (
+                    f"waiting for {target}: another process has it open (a crawl, an import, or a reader such as "
+                    f"`palimpsest sql`), up to {timeout:.0f} s"
+                )
+                (on_wait or log.warning)(note)
                 announced = True
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
         except duckdb.Error as err:
+            if "replaying WAL" in str(err):
+                raise WarehouseError(
+                    f"cannot open {target}: DuckDB cannot replay its write-ahead log {target}.wal (changes made "
+                    "after the last checkpoint by a process that was killed). The file itself is whole up to that "
+                    f"checkpoint: keep a copy of {target}.wal, move it away, and open the warehouse again; then "
+                    "rerun the crawl or import that was interrupted."
+                ) from err
             raise NotAWarehouse(f"cannot open {target} as a warehouse: {err}") from err
 
 
