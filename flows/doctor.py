@@ -3,11 +3,14 @@
 * **migrations**: every migration this version ships is applied, and none is applied that it does not know;
 * **views**: the public views and the ``policy_at`` macro resolve;
 * **raw bytes**: every stored payload's WARC record exists, reads back, and holds bytes whose SHA-1 is the one
-  recorded when they were fetched; every capture that makes a version has raw bytes for its digest.
+  recorded when they were fetched; every capture that makes a version has raw bytes for its digest;
+* **versions**: each site's versions count every usable capture it has (a crawl or import killed after storing
+  captures but before rebuilding the site's versions leaves them short).
 
 Each problem names what is wrong and the command that repairs it. :func:`repair` is that repair for
 lost or damaged raw bytes: it forgets the payload and marks its captures ``error:raw-missing``, which a crawl
-fetches again (the text and versions are rebuilt from the fresh bytes by that crawl).
+fetches again (the text and versions are rebuilt from the fresh bytes by that crawl); and it rebuilds the
+versions of sites whose versions are out of date.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import duckdb
 from fetchers.records import sha1_base32
 from fetchers.warcstore import WarcRef, WarcStore, WarcStoreError
 from warehouse.migrations import LEDGER, applied, available, pending
+from warehouse.versions import rebuild_versions
 
 #: The contract's views, and a probe for the macro.
 VIEWS = ("captures", "versions", "changes", "sections")
@@ -33,7 +37,7 @@ REFETCH = "palimpsest doctor --repair, then palimpsest crawl URL (fetches these 
 @dataclass(frozen=True)
 class Problem:
     kind: str  # migration-pending | migration-unknown | view-broken | warc-missing | record-unreadable |
-    #            bytes-corrupted | no-raw-bytes | refetch-pending
+    #            bytes-corrupted | no-raw-bytes | refetch-pending | versions-stale
     subject: str
     detail: str
     repair: str
@@ -56,8 +60,33 @@ def check(con: duckdb.DuckDBPyConnection, warc_dir: Path) -> list[Problem]:
     """Every problem found, migrations and views first (the others read tables they may have broken)."""
     problems = [*check_migrations(con), *check_views(con)]
     if not any(p.kind == "migration-pending" for p in problems):
-        problems += [*check_raw(con, warc_dir), *check_coverage(con)]
+        problems += [*check_raw(con, warc_dir), *check_coverage(con), *check_versions(con)]
     return problems
+
+
+# Sites whose versions do not count every usable capture; sites waiting for a refetch are left to that crawl.
+_STALE = """
+SELECT c.site, c.usable, coalesce(v.counted, 0)
+FROM (SELECT site, count(*) FILTER (WHERE usable) AS usable, count(*) FILTER (WHERE outcome = $missing) AS missing
+      FROM capture GROUP BY site) AS c
+LEFT JOIN (SELECT site, sum(captures) AS counted FROM version GROUP BY site) AS v USING (site)
+WHERE c.missing = 0 AND c.usable <> coalesce(v.counted, 0)
+ORDER BY c.site
+"""
+
+
+def stale_sites(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
+    """(site, usable captures, captures its versions count) for each site whose versions are out of date."""
+    return [(s, int(u), int(c)) for s, u, c in con.execute(_STALE, {"missing": RAW_MISSING}).fetchall()]
+
+
+def check_versions(con: duckdb.DuckDBPyConnection) -> Iterator[Problem]:
+    for site, usable, counted in stale_sites(con):
+        detail = (
+            f"{usable} usable captures, but its versions count {counted}: a crawl or import stopped before "
+            "rebuilding them"
+        )
+        yield Problem("versions-stale", site, detail, "palimpsest doctor --repair")
 
 
 def check_migrations(con: duckdb.DuckDBPyConnection) -> Iterator[Problem]:
@@ -171,4 +200,6 @@ def repair(con: duckdb.DuckDBPyConnection, warc_dir: Path) -> int:
         ).fetchall()
         marked += len(rows)
     con.execute("COMMIT")
+    for site, _, _ in stale_sites(con):
+        rebuild_versions(con, site)
     return marked

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -17,6 +18,7 @@ from tests.history import build_history
 from tests.shared import REPO
 from warehouse import connect
 from warehouse.migrations import available, migrate
+from warehouse.seeds import header_for
 
 HOSTILE = ["x'; DROP TABLE capture; --", 'a"b', "%", "_", "shop.example' OR '1'='1", "ünï\\cødé"]
 
@@ -177,3 +179,64 @@ def test_a_log_duckdb_cannot_replay_is_a_clear_error_with_the_way_out(tmp_path: 
     Path(f"{path}.wal").rename(tmp_path / "kept.wal")
     with connect(path) as con:
         assert con.execute("SELECT count(*) FROM versions").fetchone()[0] == 0
+
+
+KILLED_WHILE_REBUILDING = """
+import os, sys
+import warehouse.imports as imports
+from palimpsest.cli import main
+
+rebuild = imports.rebuild_versions
+done = []
+
+def rebuild_then_die(con, site):
+    if len(done) == int(sys.argv[2]):
+        os._exit(9)
+    done.append(site)
+    return rebuild(con, site)
+
+imports.rebuild_versions = rebuild_then_die
+main(["--db", sys.argv[1], "import", *sys.argv[3:]])
+"""
+
+
+def seed_files(folder: Path, sites: int, dates: int) -> list[str]:
+    folder.mkdir()
+    files = []
+    for s in range(sites):
+        for d in range(dates):
+            url, when = f"https://site{s}.example/privacy", datetime(2018 + d, 1, 1, tzinfo=UTC)
+            body = f"# Privacy\n\nSite {s} shares your address with {d + 1} partners.\n"
+            path = folder / f"s{s:03d}_{d}.md"
+            path.write_text(header_for(f"site{s}.example", url, when) + body, encoding="utf-8")
+            files.append(str(path))
+    return files
+
+
+def history(path: Path) -> list[tuple]:
+    with connect(path, read_only=True) as con:
+        return con.execute(
+            "SELECT site, version, text_sha256, first_seen, last_seen, captures FROM versions ORDER BY ALL"
+        ).fetchall()
+
+
+def test_an_import_killed_before_rebuilding_versions_is_found_and_repaired(tmp_path: Path, capsys) -> None:
+    files = seed_files(tmp_path / "seeds", sites=40, dates=3)
+    whole = tmp_path / "whole.duckdb"
+    assert main(["--db", str(whole), "import", *files]) == 0
+    path = tmp_path / "killed.duckdb"
+    run = subprocess.run(
+        [sys.executable, "-c", KILLED_WHILE_REBUILDING, str(path), "10", *files], cwd=REPO, check=False
+    )
+    assert run.returncode == 9
+    connect(path).close()  # opened and closed once, as any command would: the log is replayed and written out
+    capsys.readouterr()
+    assert main(["--db", str(path), "doctor"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("versions-stale:") == 30 and "repair: palimpsest doctor --repair" in out
+    main(["--db", str(path), "doctor", "--repair"])
+    assert main(["--db", str(path), "doctor"]) == 0
+    assert history(path) == history(whole)
+    # Every site can be rebuilt again: a rerun of the import rebuilds each (the key's index was stored right).
+    assert main(["--db", str(path), "import", *files]) == 0
+    assert history(path) == history(whole)

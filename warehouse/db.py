@@ -58,12 +58,18 @@ def connect(
     with _OPENING:
         if not read_only and target != ":memory:" and not Path(target).exists():
             _create(Path(target))
+        replayed = target != ":memory:" and Path(f"{target}.wal").exists()
         con = _open_waiting(target, read_only, DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout, on_wait)
         try:
             con.execute("SET TimeZone = 'UTC'")
             # Long statements (an index build, a compaction) would otherwise draw a progress bar into logs.
             con.execute("SET enable_progress_bar = false")
             _check_ours(con, target)
+            if not read_only and replayed:
+                # As of duckdb 1.5.5, when a log left by a killed process has been replayed, the checkpoint
+                # DuckDB makes on closing can store the version key's index wrong (later rebuilds of a site
+                # fail with "Duplicate key"); a checkpoint made at once stores it right.
+                con.execute("CHECKPOINT")
             if not read_only and migrate(con):
                 # A migration's changes are written out at once, not left in the write-ahead log: as of duckdb
                 # 1.5.5, replaying some ALTER TABLE statements from the log fails (see _create).
