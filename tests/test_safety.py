@@ -240,3 +240,24 @@ def test_an_import_killed_before_rebuilding_versions_is_found_and_repaired(tmp_p
     # Every site can be rebuilt again: a rerun of the import rebuilds each (the key's index was stored right).
     assert main(["--db", str(path), "import", *files]) == 0
     assert history(path) == history(whole)
+
+
+def test_sql_reaches_no_file_and_no_other_database(tmp_path: Path, capsys) -> None:
+    db, other, out = tmp_path / "w.duckdb", tmp_path / "other.duckdb", tmp_path / "out.csv"
+    connect(db).close()
+    duckdb.connect(str(other)).execute("CREATE TABLE t (a INTEGER)").close()
+    (tmp_path / "hard.duckdb").hardlink_to(db)
+    for statement in (
+        f"COPY (SELECT * FROM versions) TO '{out}'",
+        f"ATTACH '{other}' AS o (READ_WRITE); INSERT INTO o.t VALUES (1)",
+        f"ATTACH '{tmp_path / 'hard.duckdb'}' AS w (READ_WRITE); DELETE FROM w.site",  # the warehouse, by a link
+        f"SELECT * FROM read_csv('{other}')",
+        "SET enable_external_access = true",
+    ):
+        assert main(["--db", str(db), "sql", statement]) == 1
+        err = capsys.readouterr().err
+        assert "disabled by configuration" in err or "configuration has been locked" in err, err
+    assert not out.exists()
+    assert duckdb.connect(str(other)).execute("SELECT count(*) FROM t").fetchone()[0] == 0
+    assert main(["--db", str(db), "sql", "  "]) != 0
+    assert "give a query" in capsys.readouterr().err

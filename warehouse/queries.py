@@ -7,7 +7,7 @@ from datetime import datetime
 
 import duckdb
 
-from palimpsest.errors import UnknownSite, UnknownVersion, WarehouseError
+from palimpsest.errors import BadInput, UnknownSite, UnknownVersion, WarehouseError
 from warehouse.records import Version
 
 _VERSION_COLUMNS = (
@@ -68,10 +68,18 @@ def sites(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple]]:
-    """Run one query on a read-only connection and return (column names, rows)."""
+    """Run one query on a read-only connection and return (column names, rows).
+
+    The connection is read-only, and the query cannot reach past it either: no file is read or written and no
+    other database attached (``COPY … TO``, ``ATTACH``, ``read_csv``), and no setting changed back."""
+    if not query.strip():
+        raise BadInput("give a query, e.g. palimpsest sql \"SELECT * FROM versions LIMIT 5\"")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
     try:
         relation = con.execute(query)
-        columns = [d[0] for d in relation.description] if relation.description else []
+        description = relation.description if relation is not None else None
+        columns = [d[0] for d in description] if description else []
         return columns, relation.fetchall() if columns else []
     except duckdb.Error as err:
         raise WarehouseError(str(err).splitlines()[0]) from err
