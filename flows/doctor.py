@@ -25,7 +25,7 @@ import duckdb
 from fetchers.records import sha1_base32
 from fetchers.warcstore import WarcRef, WarcStore, WarcStoreError
 from warehouse.migrations import LEDGER, applied, available, pending
-from warehouse.versions import rebuild_versions
+from warehouse.versions import rebuild_versions, stale_sites
 
 #: The contract's views, and a probe for the macro.
 VIEWS = ("captures", "versions", "changes", "sections")
@@ -64,24 +64,8 @@ def check(con: duckdb.DuckDBPyConnection, warc_dir: Path) -> list[Problem]:
     return problems
 
 
-# Sites whose versions do not count every usable capture; sites waiting for a refetch are left to that crawl.
-_STALE = """
-SELECT c.site, c.usable, coalesce(v.counted, 0)
-FROM (SELECT site, count(*) FILTER (WHERE usable) AS usable, count(*) FILTER (WHERE outcome = $missing) AS missing
-      FROM capture GROUP BY site) AS c
-LEFT JOIN (SELECT site, sum(captures) AS counted FROM version GROUP BY site) AS v USING (site)
-WHERE c.missing = 0 AND c.usable <> coalesce(v.counted, 0)
-ORDER BY c.site
-"""
-
-
-def stale_sites(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
-    """(site, usable captures, captures its versions count) for each site whose versions are out of date."""
-    return [(s, int(u), int(c)) for s, u, c in con.execute(_STALE, {"missing": RAW_MISSING}).fetchall()]
-
-
 def check_versions(con: duckdb.DuckDBPyConnection) -> Iterator[Problem]:
-    for site, usable, counted in stale_sites(con):
+    for site, usable, counted in stale_sites(con, waiting=RAW_MISSING):
         detail = (
             f"{usable} usable captures, but its versions count {counted}: a crawl or import stopped before "
             "rebuilding them"
@@ -200,6 +184,6 @@ def repair(con: duckdb.DuckDBPyConnection, warc_dir: Path) -> int:
         ).fetchall()
         marked += len(rows)
     con.execute("COMMIT")
-    for site, _, _ in stale_sites(con):
+    for site, _, _ in stale_sites(con, waiting=RAW_MISSING):
         rebuild_versions(con, site)
     return marked

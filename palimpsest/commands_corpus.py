@@ -76,7 +76,10 @@ def import_(
         con.close()
     for doc in summary.documents:
         state = "imported" if doc.new else "already imported"
-        console.print(f"{doc.name}: {state} as {doc.site} at {doc.timestamp:%Y-%m-%d %H:%M:%S} ({doc.url})")
+        line = f"{doc.name}: {state} as {doc.site} at {doc.timestamp:%Y-%m-%d %H:%M:%S} ({doc.url})"
+        if doc.asked:
+            line += f"; the same file is not stored again as {doc.asked[0]} at {doc.asked[1]:%Y-%m-%d %H:%M:%S}"
+        console.print(line)
     console.print(f"{plural(summary.new, 'new document')}, {plural(len(summary.documents), 'file')} read")
 
 

@@ -182,6 +182,7 @@ def show(
 
 def _provenance(history: SiteHistory, number: int, moment, replay_prefix: str) -> list[str]:
     from palimpsest.history import snapshot_url  # noqa: PLC0415
+    from warehouse.seeds import UNCITED  # noqa: PLC0415
 
     v = history.version(number)
     assert v is not None  # noqa: S101 - the caller picked it from this history
@@ -192,7 +193,12 @@ def _provenance(history: SiteHistory, number: int, moment, replay_prefix: str) -
     ]
     evidence = history.evidence(v, at=moment)
     url, when = (evidence.url, evidence.timestamp) if evidence else (v.policy_url, v.first_seen)
-    lines.append(f"snapshot: {snapshot_url(replay_prefix, when, url)}  extractor: {v.extractor or 'unknown'}")
+    source = (
+        f"source: imported file {url.removeprefix(UNCITED)}, which cites no archived snapshot"
+        if url.startswith(UNCITED)
+        else f"snapshot: {snapshot_url(replay_prefix, when, url)}"
+    )
+    lines.append(f"{source}  extractor: {v.extractor or 'unknown'}")
     nxt = history.change_into(number + 1)
     if moment is not None and nxt is not None and moment > nxt.changed_after:
         lines.append(

@@ -75,6 +75,35 @@ def test_reimport_changes_nothing(tmp_path: Path) -> None:
     assert con.execute("SELECT count(*) FROM version").fetchone()[0] == 5
 
 
+def test_a_file_imported_before_is_not_stored_again_under_another_site_or_time(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "w.duckdb"
+    import_seeds(db)
+    before = snapshot(db)
+    capsys.readouterr()
+    headerless = next(p for p in seeds() if p.name.startswith("001"))
+    for site, at in (("second.example", "2019-03-01"), ("sakura.ad.jp", "2021")):
+        assert main(["--db", str(db), "import", str(headerless), "--site", site, "--at", at]) == 0
+        out = " ".join(capsys.readouterr().out.split())
+        assert "already imported as sakura.ad.jp at 2019-03-01 00:00:00" in out
+        assert f"not stored again as {site} at {at[:4]}" in out and "0 new documents" in out
+    assert snapshot(db) == before
+
+
+def test_show_names_the_file_a_headerless_import_came_from(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "w.duckdb"
+    import_seeds(db)
+    capsys.readouterr()
+    assert main(["--db", str(db), "show", "sakura.ad.jp"]) == 0
+    out = capsys.readouterr().out
+    assert "source: imported file 001_" in out and "cites no archived snapshot" in out
+    assert "web.archive.org" not in out.splitlines()[1]
+
+
+def snapshot(db: Path) -> dict[str, list[tuple]]:
+    with connect(db, read_only=True) as con:
+        return {view: con.execute(f"SELECT * FROM {view} ORDER BY ALL").fetchall() for view in ("captures", "versions")}
+
+
 def test_markdown_round_trip_of_the_seeds_is_byte_identical(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     import_seeds(db)

@@ -20,20 +20,24 @@ from extractors.stated_date import stated_date
 from palimpsest.errors import BadInput
 from warehouse import store
 from warehouse.records import CaptureRow, SectionRow, TextRow
-from warehouse.seeds import SeedDocument, parse
-from warehouse.versions import rebuild_versions
+from warehouse.seeds import UNCITED, SeedDocument, parse
+from warehouse.versions import rebuild_versions, stale_sites
 
 EXTRACTOR = "imported"
 
 
 @dataclass(frozen=True)
 class Imported:
+    """A document read: where it is stored (for one imported before, where it was stored then), and whether
+    this import stored it. ``asked`` is the (site, timestamp) this import asked for, when that differs."""
+
     name: str
     site: str
     url: str
     timestamp: datetime
     text_sha256: str
     new: bool
+    asked: tuple[str, datetime] | None = None
 
 
 @dataclass
@@ -67,7 +71,7 @@ def placed(name: str, doc: SeedDocument, site: str | None, at: datetime | None) 
     when = at or doc.timestamp
     if chosen_site is None or when is None:
         raise BadInput(f"{name} has no header citing a snapshot; give --site and --at for it")
-    url = doc.url or f"imported:{name}"
+    url = doc.url or f"{UNCITED}{name}"
     return chosen_site, url, when
 
 
@@ -78,13 +82,17 @@ def import_documents(
     site: str | None = None,
     at: datetime | None = None,
 ) -> ImportSummary:
-    """Store the documents in one transaction, then rebuild the versions of every site they touched."""
+    """Store the documents in one transaction, then rebuild the versions of every site they touched.
+
+    A file imported before (the same bytes) is not stored again, wherever this import would place it: it is
+    reported with the site and time it was stored under."""
     plan = [(name, doc, *placed(name, doc, site, at)) for name, doc in documents]
     summary = ImportSummary()
     known = {
-        row[0]
+        row[0]: row[1:]
         for row in con.execute(
-            "SELECT file_sha256 FROM imported_document WHERE file_sha256 IN (SELECT unnest(?::VARCHAR[]))",
+            "SELECT file_sha256, site, url, ts FROM imported_document"
+            " WHERE file_sha256 IN (SELECT unnest(?::VARCHAR[]))",
             [[doc.file_sha256 for _, doc, *_ in plan]],
         ).fetchall()
     }
@@ -93,6 +101,12 @@ def import_documents(
     try:
         for name, doc, site_, url, when in plan:
             sha = text_sha256(doc.body)
+            if doc.file_sha256 in known:
+                stored_site, stored_url, stored_ts = known[doc.file_sha256]
+                asked = None if (stored_site, stored_ts) == (site_, when) else (site_, when)
+                summary.documents.append(Imported(name, stored_site, stored_url, stored_ts, sha, False, asked))
+                continue
+            known[doc.file_sha256] = (site_, url, when)  # the same file twice in one import: stored once
             digest = f"imported:{doc.file_sha256[:16]}"
             texts.append(_text_row(doc.body, sha))
             sections.extend(
@@ -137,7 +151,7 @@ def import_documents(
                     doc.header,
                 ],
             )
-            summary.documents.append(Imported(name, site_, url, when, sha, doc.file_sha256 not in known))
+            summary.documents.append(Imported(name, site_, url, when, sha, True))
         store.save_texts(con, texts)
         store.save_sections(con, sections)
         store.save_captures(con, captures)
@@ -145,7 +159,10 @@ def import_documents(
     except Exception:
         con.execute("ROLLBACK")
         raise
-    for site_ in sorted({d.site for d in summary.documents}):
+    # Sites that gained a document, and sites whose versions an interrupted import left out of date.
+    touched = {d.site for d in summary.documents if d.new}
+    touched |= {s for s, _, _ in stale_sites(con, sorted({d.site for d in summary.documents}))}
+    for site_ in sorted(touched):
         rebuild_versions(con, site_)
     return summary
 

@@ -73,7 +73,7 @@ def run_sql(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list
     The connection is read-only, and the query cannot reach past it either: no file is read or written and no
     other database attached (``COPY … TO``, ``ATTACH``, ``read_csv``), and no setting changed back."""
     if not query.strip():
-        raise BadInput("give a query, e.g. palimpsest sql \"SELECT * FROM versions LIMIT 5\"")
+        raise BadInput('give a query, e.g. palimpsest sql "SELECT * FROM versions LIMIT 5"')
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     try:

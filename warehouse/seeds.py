@@ -19,6 +19,9 @@ from urllib.parse import quote, unquote, urlsplit
 
 from palimpsest.errors import BadInput
 
+#: The URL a document without a header is stored under (``imported:<file name>``): it cites no snapshot.
+UNCITED = "imported:"
+
 _HEADER = re.compile(
     r"> \*The following text is extracted and transformed from the (?P<label>.+?) privacy policy that was "
     r"archived on (?P<date>[^ ]+?)\. Please check the \[original snapshot on the Wayback Machine\]"

@@ -14,7 +14,7 @@ import duckdb
 from extractors.diff import word_delta
 from extractors.similarity import is_minor
 
-__all__ = ["is_minor", "rebuild_versions"]
+__all__ = ["is_minor", "rebuild_versions", "stale_sites"]
 
 _REBUILD = """
 INSERT INTO version (site, version, text_sha256, policy_url, first_seen, last_seen, captures)
@@ -57,6 +57,28 @@ def rebuild_versions(con: duckdb.DuckDBPyConnection, site: str) -> int:
         raise
     row = con.execute("SELECT count(*) FROM version WHERE site = ?", [site]).fetchone()
     return int(row[0]) if row else 0
+
+
+# Sites whose versions do not count every usable capture (as a rebuild would); sites holding a capture whose
+# outcome is $waiting (one that waits to be fetched again) are left to the crawl that fetches it.
+_STALE = """
+SELECT c.site, c.usable, coalesce(v.counted, 0)
+FROM (SELECT site, count(*) FILTER (WHERE usable) AS usable, count(*) FILTER (WHERE outcome = $waiting) AS waiting
+      FROM capture WHERE $sites IS NULL OR list_contains($sites, site) GROUP BY site) AS c
+LEFT JOIN (SELECT site, sum(captures) AS counted FROM version
+           WHERE $sites IS NULL OR list_contains($sites, site) GROUP BY site) AS v USING (site)
+WHERE c.waiting = 0 AND c.usable <> coalesce(v.counted, 0)
+ORDER BY c.site
+"""
+
+
+def stale_sites(
+    con: duckdb.DuckDBPyConnection, sites: list[str] | None = None, *, waiting: str | None = None
+) -> list[tuple[str, int, int]]:
+    """(site, usable captures, captures its versions count) for each site (of ``sites``, or all) whose versions
+    are out of date: a crawl or import that stored captures was stopped before rebuilding them."""
+    rows = con.execute(_STALE, {"sites": sites, "waiting": waiting}).fetchall()
+    return [(site, int(usable), int(counted)) for site, usable, counted in rows]
 
 
 def _fill_text_changes(con: duckdb.DuckDBPyConnection, site: str) -> None:
