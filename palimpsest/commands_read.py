@@ -142,14 +142,19 @@ def history(
 @app.command()
 def show(
     site: Annotated[str, typer.Argument(help="A tracked site")],
-    at: Annotated[str | None, typer.Option(help="The policy in force at this time (YYYY…, ISO 8601)")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(help="The policy in force at this time (YYYY…, ISO 8601); a date means the end of that day"),
+    ] = None,
     version: Annotated[int | None, typer.Option(help="One version by number")] = None,
     text_only: Annotated[bool, typer.Option("--text-only", help="Print the text alone, without provenance")] = False,
 ) -> None:
     """The policy text in force at a time, or one version (default: the latest), after a provenance header.
 
     The header names the version, the archived snapshot that shows this text (for --at, the last capture at or
-    before that time) and the extractor that produced it.
+    before that time) and the extractor that produced it. A date or a partial time names a period, and --at
+    takes its end: --at 2016-05-06 is the text in force at 23:59:59 UTC that day. (In SQL, policy_at takes the
+    exact moment it is given.)
 
     Example: palimpsest show example.com --at 2016-05-01
     """
