@@ -127,20 +127,31 @@ def main(args: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code
     except PalimpsestError as err:
         error(f"error: {err}")
         return 1
-    except Exception as err:  # click's usage errors, and anything unexpected, still get one clear line
-        import click  # noqa: PLC0415
-
+    except Exception as err:  # usage errors, and anything unexpected, still get one clear line
         if _duckdb_interrupted(err):
             error(INTERRUPTED)
             return 130
-        if isinstance(err, click.ClickException):
-            err.show()
-            return err.exit_code
+        usage = _usage_error(err)
+        if usage:
+            error(f"error: {usage}")
+            return 2
         error(f"error: {type(err).__name__}: {err}")
         return 1
     if code == 130:  # typer turns Ctrl-C into a silent exit code 130 (typer 0.2x, 2026-11); no command returns it
         error(INTERRUPTED)
     return code if isinstance(code, int) else 0
+
+
+def _usage_error(err: Exception) -> str | None:
+    """The message of a command-line usage error (typer carries its own copy of click's exception classes, so
+    they are recognised by what they have: a message and an exit code)."""
+    message = getattr(err, "format_message", None)
+    if not callable(message) or not isinstance(getattr(err, "exit_code", None), int):
+        return None
+    text = str(message())
+    if type(err).__name__ == "NoSuchOption":
+        text += " (an argument that starts with '-' goes after --, e.g. palimpsest sql -- \"-- a comment\")"
+    return text
 
 
 def _duckdb_interrupted(err: BaseException) -> bool:

@@ -46,7 +46,7 @@ def doctor(
                 + ("; search index rebuilt" if done.reindexed else "")
             )
         else:
-            say(f"compacted: {current.db} is already in the current storage format; nothing to do")
+            say(f"compact: {current.db} is already in the current storage format; nothing to do")
     if repair:
         con = connect(current.db, on_wait=error)  # opening for writing applies pending migrations
         try:
