@@ -44,7 +44,7 @@ class TechnicalChange:
 
 @dataclass
 class ReextractSummary:
-    run_id: int = 0
+    run_id: int = 0  # 0: no run was recorded, as there were no raw captures to re-extract
     payloads: int = 0
     unreadable: int = 0
     changed_texts: int = 0
@@ -75,11 +75,14 @@ WHERE e.run_id = $run AND e.digest = c.digest AND c.provenance <> 'imported'
 
 
 def reextract(settings: Settings, *, extractor: str = EXTRACTOR, run_settings: str = SETTINGS) -> ReextractSummary:
-    """Re-extract every stored payload and rebuild versions; never opens a connection to an archive."""
+    """Re-extract every stored payload and rebuild versions; never opens a connection to an archive. A warehouse
+    without raw captures (imports only) has nothing to re-extract: no run is recorded."""
     summary = ReextractSummary()
     with warehouse(settings.db) as con:
-        summary.run_id = store.extraction_run(con, extractor, run_settings)
         payloads = con.execute(_PAYLOADS).fetchall()
+        if not payloads:
+            return summary
+        summary.run_id = store.extraction_run(con, extractor, run_settings)
         before = _versions(con)
     warcs = warc_store_for(settings.warc_dir)
     for start in range(0, len(payloads), _BATCH):

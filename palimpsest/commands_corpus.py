@@ -143,6 +143,9 @@ def reextract() -> None:
 
     with console.status("re-extracting the stored captures …"):
         summary = run(settings())
+    if not summary.run_id:
+        console.print("no raw captures are stored (imported documents keep only their text): nothing to re-extract")
+        return
     console.print(
         f"extraction run {summary.run_id}: {plural(summary.payloads, 'payload')} re-extracted"
         + (f", {summary.unreadable} unreadable" if summary.unreadable else "")

@@ -93,3 +93,16 @@ def test_a_missing_raw_file_is_counted_not_fatal(crawled) -> None:
     summary = reextract(crawled)
     assert summary.unreadable == 8 and summary.payloads == 0
     assert len(versions(crawled)) == 3
+
+
+def test_a_warehouse_of_imports_only_has_nothing_to_reextract(tmp_path, capsys) -> None:
+    db = tmp_path / "w.duckdb"
+    source = tmp_path / "policy.md"
+    source.write_text("# Privacy\n\nWe keep your e-mail address for a year.\n", encoding="utf-8")
+    assert main(["--db", str(db), "import", str(source), "--site", "shop.example", "--at", "2020"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db), "reextract"]) == 0
+    assert "no raw captures are stored" in " ".join(capsys.readouterr().out.split())
+    with connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM extraction_run").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM versions").fetchone()[0] == 1
