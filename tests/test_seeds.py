@@ -193,3 +193,18 @@ def test_import_then_export_is_the_identity(tmp_path: Path, body: str, when: dat
     assert [(p.name, p.read_bytes()) for p in files] == [("doc.md", content.encode("utf-8"))]
     for p in files:
         p.unlink()
+
+
+def test_a_byte_order_mark_before_the_header_is_read_and_given_back(tmp_path: Path) -> None:
+    when = datetime(2017, 3, 4, 5, 6, 7, tzinfo=UTC)
+    content = "\ufeff" + header_for("shop.example", "https://shop.example/privacy", when) + "# Privacy\n\nText.\n"
+    doc = parse(content)
+    assert (doc.site, doc.timestamp, doc.body) == ("shop.example", when, "# Privacy\n\nText.\n")
+    assert doc.render() == content
+
+
+def test_a_header_with_no_text_after_it_is_refused(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "empty.md"
+    path.write_text(header_for("shop.example", "https://shop.example/privacy", datetime(2017, 1, 1, tzinfo=UTC)))
+    assert main(["--db", str(tmp_path / "w.duckdb"), "import", str(path)]) == 2
+    assert "holds a header and no text after it" in capsys.readouterr().err

@@ -61,7 +61,10 @@ def read_documents(paths: list[Path]) -> list[tuple[str, SeedDocument]]:
             raise BadInput(f"{path} is not UTF-8 text (byte {err.start}): seed files are UTF-8 Markdown") from err
         if not normalise(content):
             raise BadInput(f"{path} holds no text")
-        documents.append((path.name, parse(content, source=str(path))))
+        doc = parse(content, source=str(path))
+        if not normalise(doc.body):
+            raise BadInput(f"{path} holds a header and no text after it")
+        documents.append((path.name, doc))
     return documents
 
 

@@ -11,6 +11,7 @@ its exact bytes, split into ``header`` (everything before the text, "" when ther
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
@@ -59,7 +60,19 @@ class SeedDocument:
 
 
 def parse(content: str, *, source: str = "document") -> SeedDocument:
-    """Split a seed-format document into its header fields and its text. Raises BadInput on a malformed header."""
+    """Split a seed-format document into its header fields and its text. Raises BadInput on a malformed header.
+
+    A byte-order mark before the header is kept with the header (so the file is given back as it was)."""
+    if content.startswith(_BOM):
+        doc = _parse(content[len(_BOM) :], source)
+        return dataclasses.replace(doc, header=_BOM + doc.header)
+    return _parse(content, source)
+
+
+_BOM = "\ufeff"
+
+
+def _parse(content: str, source: str) -> SeedDocument:
     first, newline, _rest = content.partition("\n")
     match = _HEADER.fullmatch(first.rstrip("\r"))
     if match is None:
