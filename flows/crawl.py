@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from flows import pipeline, progress, sampling
 from palimpsest.errors import TerminalArchiveError
 from palimpsest.settings import Settings
-from warehouse import warehouse
+from warehouse import store, warehouse
 from warehouse.changes import Change, changes
 from warehouse.records import CaptureRow
 
@@ -113,7 +113,7 @@ def run_crawl(
     or yearly) fetches one capture per period and bisects between differing neighbours (:mod:`flows.sampling`).
     """
     sampling.check_period(sample)
-    site = site or default_site(url)
+    site = store.site_name(site) if site else default_site(url)
     report = CrawlReport(site=site, url=url, sample=sample)
     crawl = _Crawl(settings, steps, batch_size, report, on_progress)
     known = {change.key for change in site_changes(settings, site)}

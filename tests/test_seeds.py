@@ -208,3 +208,14 @@ def test_a_header_with_no_text_after_it_is_refused(tmp_path: Path, capsys) -> No
     path.write_text(header_for("shop.example", "https://shop.example/privacy", datetime(2017, 1, 1, tzinfo=UTC)))
     assert main(["--db", str(tmp_path / "w.duckdb"), "import", str(path)]) == 2
     assert "holds a header and no text after it" in capsys.readouterr().err
+
+
+def test_a_site_given_on_the_command_line_is_stored_as_a_host_is_named(tmp_path: Path, capsys) -> None:
+    db, path = tmp_path / "w.duckdb", tmp_path / "p.md"
+    path.write_text("# Privacy\n\nWe keep nothing.\n", encoding="utf-8")
+    assert main(["--db", str(db), "import", str(path), "--site", " Shop.Example ", "--at", "2020"]) == 0
+    for bad in ("a/b", "../../etc", "two words", ""):
+        assert main(["--db", str(db), "import", str(path), "--site", bad, "--at", "2021"]) == 2
+        assert "cannot name a site" in capsys.readouterr().err
+    with connect(db, read_only=True) as con:
+        assert con.execute("SELECT DISTINCT site FROM captures").fetchall() == [("shop.example",)]

@@ -70,7 +70,7 @@ def read_documents(paths: list[Path]) -> list[tuple[str, SeedDocument]]:
 
 def placed(name: str, doc: SeedDocument, site: str | None, at: datetime | None) -> tuple[str, str, datetime]:
     """The (site, url, timestamp) a document is stored under: its header's, unless --site/--at say otherwise."""
-    chosen_site = site or doc.site
+    chosen_site = store.site_name(site) if site is not None else doc.site
     when = at or doc.timestamp
     if chosen_site is None or when is None:
         raise BadInput(f"{name} has no header citing a snapshot; give --site and --at for it")
