@@ -77,6 +77,18 @@ INSERT INTO policy_text (text_sha256, text, words, language, extractor, stated_d
 SELECT unnest(from_json(?::JSON, ?), recursive := true)
 ON CONFLICT DO NOTHING
 """
+_SECTION_COLUMNS = (
+    ("text_sha256", "VARCHAR"),
+    ("ord", "INTEGER"),
+    ("path", "VARCHAR"),
+    ("heading", "VARCHAR"),
+    ("body", "VARCHAR"),
+    ("section_sha256", "VARCHAR"),
+)
+_SAVE_SECTIONS = """
+INSERT INTO section (text_sha256, ord, path, heading, body, section_sha256)
+SELECT * FROM (SELECT unnest(from_json(?::JSON, ?), recursive := true)) ORDER BY text_sha256, ord
+"""
 _EXTRACTION_COLUMNS = (
     ("digest", "VARCHAR"),
     ("run_id", "INTEGER"),
@@ -228,11 +240,7 @@ def save_sections(con: duckdb.DuckDBPyConnection, rows: Iterable[SectionRow]) ->
         for r in reversed(pending)
         if r.text_sha256 not in stored
     }
-    if data:
-        con.executemany(
-            "INSERT INTO section (text_sha256, ord, path, heading, body, section_sha256) VALUES (?, ?, ?, ?, ?, ?)",
-            sorted(data.values(), key=lambda row: (row[0], row[1])),
-        )
+    _write_many(con, _SAVE_SECTIONS, _SECTION_COLUMNS, list(data.values()), key=2)
 
 
 def settled_captures(
