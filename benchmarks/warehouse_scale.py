@@ -5,8 +5,10 @@
 
 Steps: generate the corpus in DuckDB (``benchmarks/synthetic_corpus.py``) and write it as Parquet, untimed;
 then, timed, load it into a fresh warehouse through the migrations with bulk ``INSERT … SELECT FROM
-read_parquet`` (the path a bulk import takes; rows go in grouped by site, in the order a crawl writes them;
-capture digests are 32 characters like the archive's) and build the search index. Then it prints: load time
+read_parquet`` (the path a bulk import takes; rows go in grouped by site, in the order a crawl writes them)
+and build the search index. Every table a crawled history fills is filled: two captures of each version
+(digests of 32 base-32 characters, 160 bits like the archive's), the payload and extraction rows their fetch
+leaves, and the word counts of every change. Then it prints: load time
 (goal < 5 min), file size ÷ zstd-compressed raw text size (goal ≤ 1.5), p50/p95 of ``policy_at(site, ts)``
 (goal < 10 ms), ``history(site)`` and a BM25 full-text search against an ``ILIKE`` scan (goal < 100 ms), and
 the first appearance of a clause across all sites. Texts are content-addressed by the SHA-256 DuckDB computes
@@ -44,19 +46,47 @@ _LOAD = [
     " SELECT v.site, v.version, t.sha, v.policy_url, v.first_seen, v.last_seen, v.captures"
     " FROM read_parquet($dir || '/version.parquet') AS v"
     " JOIN read_parquet($dir || '/text.parquet') AS t USING (site, version) ORDER BY v.site, v.version",
-    "INSERT INTO capture (site, url, ts, digest, status, mime, outcome, text_sha256, quality, usable)"
-    " SELECT v.site, v.policy_url, ts, upper(substr(sha256(sha || kind), 1, 32)), 200, 'text/html', kind, t.sha,"
-    " 'ok', true"
-    " FROM read_parquet($dir || '/version.parquet') AS v"
-    " JOIN read_parquet($dir || '/text.parquet') AS t USING (site, version),"
-    " LATERAL (VALUES (v.first_seen, 'version'), (v.last_seen, 'same-text')) AS x(ts, kind)"
-    " ORDER BY v.site, ts",
+    "INSERT INTO capture (site, url, ts, digest, status, mime, length, outcome, text_sha256, quality, usable)"
+    " SELECT site, url, ts, digest, 200, 'text/html', length, outcome, sha, 'ok', true"
+    " FROM read_parquet($dir || '/capture.parquet') ORDER BY site, ts",
+    # What fetching and extracting each of those captures leaves: where its bytes are (one WARC file per crawl
+    # of a thousand sites, records one after another) and what extraction run 1 made of its digest.
+    "INSERT INTO extraction_run (run_id, extractor, settings) VALUES (1, 'synthetic', '')",
+    "INSERT INTO payload (url, ts, digest, status, body_digest, location, warc_file, warc_offset, warc_length)"
+    " SELECT url, ts, digest, 200, digest, NULL, 'palimpsest-20261201' || lpad((site_id // 1000)::VARCHAR, 6, '0')"
+    " || '-4242.warc.gz', sum(length) OVER (PARTITION BY site_id // 1000 ORDER BY site, ts) - length, length"
+    " FROM read_parquet($dir || '/capture.parquet') ORDER BY url, ts, digest",
+    "INSERT INTO extraction (digest, run_id, text_sha256, quality)"
+    " SELECT digest, 1, sha, 'ok' FROM read_parquet($dir || '/capture.parquet') ORDER BY site, ts",
+    # Every change's word counts, as a rebuild computes them once per pair of consecutive texts.
+    "INSERT INTO text_change (from_sha256, to_sha256, words_added, words_removed, minor)"
+    " SELECT DISTINCT ON (p.sha, t.sha) p.sha, t.sha, 1 + hash(t.sha, 'added') % 90, hash(t.sha, 'removed') % 60,"
+    " hash(t.sha, 'minor') % 10 = 0"
+    " FROM read_parquet($dir || '/text.parquet') AS t"
+    " JOIN read_parquet($dir || '/text.parquet') AS p ON p.site = t.site AND p.version = t.version - 1"
+    " ORDER BY t.site, t.version",
     "INSERT INTO section (text_sha256, ord, path, heading, body, section_sha256)"
     " SELECT DISTINCT ON (t.sha, s.ord) t.sha, s.ord, s.heading, s.heading, s.body,"
     " sha256(s.heading || E'\\n' || s.body)"
     " FROM read_parquet($dir || '/section.parquet') AS s"
     " JOIN read_parquet($dir || '/text.parquet') AS t USING (site, version) ORDER BY s.site, s.version, s.ord",
 ]
+
+
+# Two captures of each version, its first and its last, each with a digest of 32 base-32 characters (160 bits,
+# as the archive's SHA-1 digests are) and the length of a compressed page.
+_CAPTURES = """
+SELECT site_id, site, url, ts, outcome, sha, length,
+       array_to_string(list_transform(range(32), i -> substr('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567',
+           1 + ('0x' || substr(h, 1 + 2 * i::INTEGER, 2))::INTEGER % 32, 1)), '') AS digest
+FROM (
+    SELECT v.site_id, v.site, v.policy_url AS url, x.ts, x.outcome, sha256(t.text) AS sha,
+           sha256(v.site || v.version || x.outcome) AS h,
+           (8000 + hash(v.site_id, v.version, x.outcome) % 40000)::BIGINT AS length
+    FROM syn_version AS v JOIN syn_text AS t USING (site, version),
+         LATERAL (VALUES (v.first_seen, 'version'), (v.last_seen, 'same-text')) AS x(ts, outcome)
+)
+"""
 
 
 def write_corpus(out: Path, *, versions: int, sites: int) -> float:
@@ -74,6 +104,7 @@ def write_corpus(out: Path, *, versions: int, sites: int) -> float:
         f" TO '{out}/text.parquet' (FORMAT parquet)"
     )
     con.execute(f"COPY (SELECT * FROM syn_section) TO '{out}/section.parquet' (FORMAT parquet)")
+    con.execute(f"COPY ({_CAPTURES}) TO '{out}/capture.parquet' (FORMAT parquet)")
     raw = _zstd_size(con)
     con.close()
     return raw
@@ -96,7 +127,7 @@ def load(db: Path, corpus: Path) -> tuple[float, float]:
     con = connect(db)
     con.execute("BEGIN TRANSACTION")
     for statement in _LOAD:
-        con.execute(statement, {"dir": str(corpus)})
+        con.execute(statement, {"dir": str(corpus)} if "$dir" in statement else None)
     con.execute("COMMIT")
     con.execute("CHECKPOINT")
     loaded = time.perf_counter() - started
