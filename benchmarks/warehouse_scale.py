@@ -39,16 +39,22 @@ _LOAD = [
     "INSERT INTO site (site) SELECT DISTINCT site FROM read_parquet($dir || '/version.parquet')",
     "INSERT INTO policy_url (site, url, since, source)"
     " SELECT DISTINCT site, policy_url, NULL::TIMESTAMPTZ, 'start' FROM read_parquet($dir || '/version.parquet')",
-    "INSERT INTO policy_text (text_sha256, text, words, language, extractor, stated_date)"
-    " SELECT sha, any_value(text), any_value(words), 'en', 'synthetic', any_value(stated)"
-    " FROM read_parquet($dir || '/text.parquet') GROUP BY sha ORDER BY min(site), min(version)",
-    "INSERT INTO version (site, version, text_sha256, policy_url, first_seen, last_seen, captures)"
-    " SELECT v.site, v.version, t.sha, v.policy_url, v.first_seen, v.last_seen, v.captures"
-    " FROM read_parquet($dir || '/version.parquet') AS v"
-    " JOIN read_parquet($dir || '/text.parquet') AS t USING (site, version) ORDER BY v.site, v.version",
-    "INSERT INTO capture (site, url, ts, digest, status, mime, length, outcome, text_sha256, quality, usable)"
-    " SELECT site, url, ts, digest, 200, 'text/html', length, outcome, sha, 'ok', true"
-    " FROM read_parquet($dir || '/capture.parquet') ORDER BY site, ts",
+    # Texts numbered in the order their first version came, as a crawl stores them; each version's number.
+    "CREATE TEMP TABLE bench_text AS SELECT sha, row_number() OVER (ORDER BY min(site), min(version)) AS text_id,"
+    " any_value(text) AS text, any_value(words) AS words, any_value(stated) AS stated"
+    " FROM read_parquet($dir || '/text.parquet') GROUP BY sha",
+    "CREATE TEMP TABLE bench_version AS SELECT t.site, t.version, b.text_id"
+    " FROM read_parquet($dir || '/text.parquet') AS t JOIN bench_text AS b USING (sha)",
+    "INSERT INTO policy_text (text_id, text_key, text_sha256, text, words, language, extractor, stated_date)"
+    " SELECT text_id, text_key(sha), sha, text, words, 'en', 'synthetic', stated FROM bench_text ORDER BY text_id",
+    "CREATE TEMP TABLE bench_advance AS SELECT nextval('policy_text_ids') FROM bench_text",
+    "INSERT INTO version (site, version, text_id, policy_url, first_seen, last_seen, captures)"
+    " SELECT v.site, v.version, b.text_id, v.policy_url, v.first_seen, v.last_seen, v.captures"
+    " FROM read_parquet($dir || '/version.parquet') AS v JOIN bench_version AS b USING (site, version)"
+    " ORDER BY v.site, v.version",
+    "INSERT INTO capture (site, url, ts, digest, status, mime, length, outcome, text_id, quality, usable)"
+    " SELECT c.site, c.url, c.ts, c.digest, 200, 'text/html', c.length, c.outcome, b.text_id, 'ok', true"
+    " FROM read_parquet($dir || '/capture.parquet') AS c JOIN bench_text AS b USING (sha) ORDER BY c.site, c.ts",
     # What fetching and extracting each of those captures leaves: where its bytes are (one WARC file per crawl
     # of a thousand sites, records one after another) and what extraction run 1 made of its digest.
     "INSERT INTO extraction_run (run_id, extractor, settings) VALUES (1, 'synthetic', '')",
@@ -56,21 +62,39 @@ _LOAD = [
     " SELECT url, ts, digest, 200, digest, NULL, 'palimpsest-20261201' || lpad((site_id // 1000)::VARCHAR, 6, '0')"
     " || '-4242.warc.gz', sum(length) OVER (PARTITION BY site_id // 1000 ORDER BY site, ts) - length, length"
     " FROM read_parquet($dir || '/capture.parquet') ORDER BY url, ts, digest",
-    "INSERT INTO extraction (digest, run_id, text_sha256, quality)"
-    " SELECT digest, 1, sha, 'ok' FROM read_parquet($dir || '/capture.parquet') ORDER BY site, ts",
+    "INSERT INTO extraction (digest, run_id, text_id, quality)"
+    " SELECT c.digest, 1, b.text_id, 'ok' FROM read_parquet($dir || '/capture.parquet') AS c"
+    " JOIN bench_text AS b USING (sha) ORDER BY c.site, c.ts",
     # Every change's word counts, as a rebuild computes them once per pair of consecutive texts.
-    "INSERT INTO text_change (from_sha256, to_sha256, words_added, words_removed, minor)"
-    " SELECT DISTINCT ON (p.sha, t.sha) p.sha, t.sha, 1 + hash(t.sha, 'added') % 90, hash(t.sha, 'removed') % 60,"
-    " hash(t.sha, 'minor') % 10 = 0"
-    " FROM read_parquet($dir || '/text.parquet') AS t"
-    " JOIN read_parquet($dir || '/text.parquet') AS p ON p.site = t.site AND p.version = t.version - 1"
-    " ORDER BY t.site, t.version",
-    "INSERT INTO section (text_sha256, ord, path, heading, body, section_sha256)"
-    " SELECT DISTINCT ON (t.sha, s.ord) t.sha, s.ord, s.heading, s.heading, s.body,"
-    " sha256(s.heading || E'\\n' || s.body)"
-    " FROM read_parquet($dir || '/section.parquet') AS s"
-    " JOIN read_parquet($dir || '/text.parquet') AS t USING (site, version) ORDER BY s.site, s.version, s.ord",
+    "INSERT INTO text_change (from_id, to_id, words_added, words_removed, minor)"
+    " SELECT DISTINCT ON (p.text_id, t.text_id) p.text_id, t.text_id, 1 + hash(t.text_id, 'added') % 90,"
+    " hash(t.text_id, 'removed') % 60, hash(t.text_id, 'minor') % 10 = 0"
+    " FROM bench_version AS t JOIN bench_version AS p ON p.site = t.site AND p.version = t.version - 1"
+    " ORDER BY t.text_id, p.text_id",
+    # Each distinct section once, numbered in the order of the first text holding it, and each text's list.
+    "CREATE TEMP TABLE bench_section AS SELECT DISTINCT ON (b.text_id, s.ord) b.text_id, s.ord, s.path, s.heading,"
+    " s.body, section_key(s.heading, s.body) AS section_key"
+    " FROM read_parquet($dir || '/section.parquet') AS s JOIN bench_version AS b USING (site, version)",
+    "INSERT INTO section_text (section_id, section_key, section_sha256, heading, body)"
+    " SELECT row_number() OVER (ORDER BY min(text_id), arg_min(ord, text_id)), section_key,"
+    " sha256(any_value(heading) || E'\\n' || any_value(body)), any_value(heading), any_value(body)"
+    " FROM bench_section GROUP BY section_key ORDER BY 1",
+    "CREATE TEMP TABLE bench_advance_sections AS SELECT nextval('section_text_ids') FROM section_text",
+    "INSERT INTO text_section (text_id, ord, path, section_id)"
+    " SELECT s.text_id, s.ord, s.path, t.section_id FROM bench_section AS s JOIN section_text AS t USING (section_key)"
+    " ORDER BY s.text_id, s.ord",
 ]
+
+
+# Each text's sections as extractors.sections splits it: the title with its "Last updated" line, then the twelve
+# sections, each under a path from the title.
+_SECTIONS = """
+SELECT site, version, 0 AS ord, 'Privacy policy of ' || site AS path, 'Privacy policy of ' || site AS heading,
+       'Last updated: ' || strftime(first_seen, '%B %-d, %Y') AS body
+FROM syn_version
+UNION ALL
+SELECT site, version, ord + 1, 'Privacy policy of ' || site || ' > ' || heading, heading, body FROM syn_section
+"""
 
 
 # Two captures of each version, its first and its last, each with a digest of 32 base-32 characters (160 bits,
@@ -103,7 +127,7 @@ def write_corpus(out: Path, *, versions: int, sites: int) -> float:
         " FROM syn_text AS t JOIN syn_version AS v USING (site, version))"
         f" TO '{out}/text.parquet' (FORMAT parquet)"
     )
-    con.execute(f"COPY (SELECT * FROM syn_section) TO '{out}/section.parquet' (FORMAT parquet)")
+    con.execute(f"COPY ({_SECTIONS}) TO '{out}/section.parquet' (FORMAT parquet)")
     con.execute(f"COPY ({_CAPTURES}) TO '{out}/capture.parquet' (FORMAT parquet)")
     raw = _zstd_size(con)
     con.close()
@@ -208,14 +232,14 @@ def measure(db: Path, *, runs: int, seed: int = 11) -> dict[str, list[float] | f
         "search_site": timed(lambda: fts.search(con, "advertising partners", site=rng.choice(sites)), 7),
         "search_ilike": timed(
             lambda: con.execute(
-                "SELECT v.site, v.version FROM version AS v JOIN policy_text AS t USING (text_sha256)"
+                "SELECT v.site, v.version FROM version AS v JOIN policy_text AS t USING (text_id)"
                 " WHERE t.text ILIKE '%advertising partners%' LIMIT 20"
             ).fetchall(),
             5,
         ),
         "search_ilike_all": timed(
             lambda: con.execute(
-                "SELECT count(*) FROM version AS v JOIN policy_text AS t USING (text_sha256)"
+                "SELECT count(*) FROM version AS v JOIN policy_text AS t USING (text_id)"
                 " WHERE t.text ILIKE '%advertising partners%'"
             ).fetchall(),
             3,
@@ -238,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="keep the warehouse at this path")
     parser.add_argument("--bench-json", action="store_true", help="quick run (100K versions), JSON lines on stdout")
     args = parser.parse_args(argv)
+    if args.keep and args.keep.exists():
+        parser.error(f"{args.keep} exists; --keep writes a new warehouse")
     if args.bench_json:
         args.versions, args.sites = 100_000, 13_000
     log = sys.stderr if args.bench_json else sys.stdout

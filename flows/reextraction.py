@@ -62,12 +62,12 @@ ORDER BY digest
 # Captures whose outcome came from extraction (not redirects, 404s, fetch failures or imports) follow the run.
 _REPOINT = """
 UPDATE capture AS c
-SET text_sha256 = e.text_sha256, quality = e.quality,
-    usable = (e.text_sha256 IS NOT NULL AND e.quality = 'ok'),
-    outcome = CASE WHEN e.text_sha256 IS NOT NULL AND e.quality = 'ok' THEN 'same-text'
-                   WHEN e.text_sha256 IS NOT NULL THEN 'skipped:' || e.quality
+SET text_id = e.text_id, quality = e.quality,
+    usable = (e.text_id IS NOT NULL AND e.quality = 'ok'),
+    outcome = CASE WHEN e.text_id IS NOT NULL AND e.quality = 'ok' THEN 'same-text'
+                   WHEN e.text_id IS NOT NULL THEN 'skipped:' || e.quality
                    ELSE coalesce(e.error, 'error:extraction') END,
-    detail = CASE WHEN e.text_sha256 IS NOT NULL AND e.quality = 'ok' THEN NULL ELSE e.error END
+    detail = CASE WHEN e.text_id IS NOT NULL AND e.quality = 'ok' THEN NULL ELSE e.error END
 FROM extraction AS e
 WHERE e.run_id = $run AND e.digest = c.digest AND c.provenance <> 'imported'
   AND (c.usable OR c.quality IS NOT NULL OR c.outcome LIKE 'skipped:%' OR c.outcome = 'error:extraction')
@@ -120,7 +120,7 @@ def reextract(settings: Settings, *, extractor: str = EXTRACTOR, run_settings: s
 
 
 def _versions(con) -> set[tuple]:
-    return set(con.execute("SELECT site, first_seen, last_seen, text_sha256 FROM version").fetchall())
+    return set(con.execute("SELECT site, first_seen, last_seen, text_sha256 FROM versions").fetchall())
 
 
 def _compare(before: set[tuple], after: set[tuple]) -> list[TechnicalChange]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
+from palimpsest.errors import WarehouseError
 from warehouse import connect, store
 from warehouse.records import CaptureRow, TextRow
 
@@ -18,11 +21,12 @@ def test_rows_round_trip_through_one_statement() -> None:
     ]
     last = CaptureRow("s", "http://a.example/", moment, "D0", 200, "text/html", "version", 12, odd, "T", "ok", True)
     rows.append(last)
+    store.save_texts(con, [TextRow("T", "the text", 2, "en", "x")])
     assert store.save_captures(con, rows) == 301
     assert con.execute("SELECT count(*) FROM capture").fetchone() == (300,)
     first = con.execute(
-        "SELECT ts, status, mime, length, outcome, detail, text_sha256, quality, usable, provenance FROM capture"
-        " WHERE digest = 'D0'"
+        "SELECT c.ts, c.status, c.mime, c.length, c.outcome, c.detail, t.text_sha256, c.quality, c.usable,"
+        " c.provenance FROM capture AS c LEFT JOIN policy_text AS t USING (text_id) WHERE c.digest = 'D0'"
     ).fetchone()
     assert first == (moment, 200, "text/html", 12, "version", odd, "T", "ok", True, "archive")  # the last one wins
     assert con.execute("SELECT status, usable FROM capture WHERE digest = 'D1'").fetchone() == (None, False)
@@ -38,3 +42,12 @@ def test_texts_keep_the_first_and_dates_survive() -> None:
         ("I", "other", None),
         ("J", "first of a batch", None),
     ]
+
+
+def test_a_capture_naming_a_text_not_stored_is_refused() -> None:
+    con = connect(":memory:")
+    moment = datetime(2020, 1, 1, tzinfo=UTC)
+    row = CaptureRow("s", "http://a.example/", moment, "D", 200, "text/html", "same-text", text_sha256="U", usable=True)
+    with pytest.raises(WarehouseError, match="no stored text has the hash U"):
+        store.save_captures(con, [row])
+    assert con.execute("SELECT count(*) FROM capture").fetchone() == (0,)

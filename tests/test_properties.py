@@ -19,8 +19,8 @@ from extractors.charset import decode_html
 from fetchers.cdx import CdxPage, parse_cdx
 from fetchers.records import Capture
 from warehouse import connect
-from warehouse.records import CaptureRow
-from warehouse.store import save_captures
+from warehouse.records import CaptureRow, TextRow
+from warehouse.store import save_captures, save_texts
 from warehouse.versions import rebuild_versions
 
 # --- CDX --------------------------------------------------------------------------------------------------------
@@ -249,13 +249,15 @@ def expected_versions(rows: list[CaptureRow]) -> list[tuple]:
 def stored_versions(batches: list[list[CaptureRow]], *, rebuild_between: bool) -> list[tuple]:
     con = connect(":memory:")
     try:
+        texts = [f"policy {kind}" for kind in "ABC"]
+        save_texts(con, [TextRow(text_sha256(text), text, 2, "en", "test") for text in texts])
         for batch in batches:
             save_captures(con, batch)
             if rebuild_between:
                 rebuild_versions(con, SITE)
         rebuild_versions(con, SITE)
         return con.execute(
-            "SELECT version, text_sha256, first_seen, last_seen, captures FROM version WHERE site = ? ORDER BY 1",
+            "SELECT version, text_sha256, first_seen, last_seen, captures FROM versions WHERE site = ? ORDER BY 1",
             [SITE],
         ).fetchall()
     finally:

@@ -3,14 +3,20 @@ that keep every column earlier migrations gave them."""
 
 from __future__ import annotations
 
+import functools
+
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extractors import count_words, text_sha256
 from extractors.sections import split_sections
+from palimpsest.errors import WarehouseError
 from tests.history import TEXT_A, TEXT_B, build_history
 from warehouse import connect, store
 from warehouse.records import SectionRow, TextRow
+from warehouse.texts import section_key, text_ids, text_key
 
 #: Columns each view has had since the migration that last shaped it; later migrations may only add.
 KEPT = {
@@ -24,8 +30,8 @@ KEPT = {
     "sections": ["site", "version", "policy_url", "first_seen", "last_seen", "ord", "path", "heading", "body",
                  "section_sha256", "text_sha256"],
 }  # fmt: skip
-TABLES = ["site", "policy_url", "capture", "payload", "policy_text", "section", "extraction_run", "extraction",
-          "version", "text_change", "imported_document", "verification", "technical_change"]  # fmt: skip
+TABLES = ["site", "policy_url", "capture", "payload", "policy_text", "section_text", "text_section", "extraction_run",
+          "extraction", "version", "text_change", "imported_document", "verification", "technical_change"]  # fmt: skip
 
 
 @pytest.fixture
@@ -83,3 +89,56 @@ def test_sections_view_follows_versions_through_the_revert_and_the_move(con: duc
 def test_changes_carry_minor_and_the_disclosure_columns(con: duckdb.DuckDBPyConnection) -> None:
     rows = con.execute("SELECT version, minor, stated_date, date_status FROM changes ORDER BY version").fetchall()
     assert rows == [(2, False, None, None), (3, False, None, None)]
+
+
+def test_a_section_many_texts_hold_is_stored_once(con: duckdb.DuckDBPyConnection) -> None:
+    # TEXT_A and TEXT_B share their title; each has its own body.
+    assert con.execute("SELECT count(*) FROM text_section").fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM section_text").fetchone()[0] == 2
+    third = "# Privacy\n\nWe keep your address to send your parcels.\n\n## Cookies\n\nNone."
+    store.save_texts(con, [TextRow(text_sha256(third), third, count_words(third), "en", "test")])
+    sections = [SectionRow(text_sha256(third), s.ord, s.path, s.heading, s.body, s.section_sha256) for s in
+                split_sections(third)]  # fmt: skip
+    store.save_sections(con, sections)
+    store.save_sections(con, sections)  # a text's sections are written once
+    assert con.execute("SELECT count(*) FROM text_section").fetchone()[0] == 4
+    assert con.execute("SELECT count(*) FROM section_text").fetchone()[0] == 3  # TEXT_A's section, reused
+
+
+@settings(max_examples=40)
+@given(st.one_of(st.none(), st.text(max_size=30)), st.text(max_size=200), st.text(min_size=1, max_size=70))
+def test_keys_are_the_same_in_python_and_in_sql(heading: str | None, body: str, sha: str) -> None:
+    found = scratch().execute("SELECT section_key(?, ?), text_key(?)", [heading, body, sha]).fetchone()
+    assert found == (section_key(heading, body), text_key(sha))
+
+
+@functools.cache
+def scratch() -> duckdb.DuckDBPyConnection:
+    """One migrated in-memory warehouse for every example (hypothesis runs a test function many times)."""
+    return connect(":memory:")
+
+
+def test_a_text_whose_key_another_hash_holds_is_refused(con: duckdb.DuckDBPyConnection) -> None:
+    # Two hashes sharing 64 bits would take billions of texts; an impostor row stands in for the first of them.
+    sha = text_sha256("a new text")
+    con.execute(
+        "INSERT INTO policy_text (text_id, text_key, text_sha256, text, words)"
+        " VALUES (99, text_key(?), 'other', 'x', 1)",
+        [sha],
+    )
+    with pytest.raises(WarehouseError, match=f"texts other and {sha} share their first 64 bits"):
+        store.save_texts(con, [TextRow(sha, "a new text", 3, "en", "test")])
+    assert text_ids(con, [sha]) == {}
+
+
+def test_a_section_whose_key_another_holds_is_refused(con: duckdb.DuckDBPyConnection) -> None:
+    text = "# Privacy\n\nSomething else entirely."
+    sha = text_sha256(text)
+    store.save_texts(con, [TextRow(sha, text, 4, "en", "test")])
+    body = split_sections(text)[0]
+    con.execute(
+        "INSERT INTO section_text VALUES (nextval('section_text_ids'), section_key(?, ?), 'h', 'Impostor', 'x')",
+        [body.heading, body.body],
+    )
+    with pytest.raises(WarehouseError, match="two sections share their first 64 bits"):
+        store.save_sections(con, [SectionRow(sha, body.ord, body.path, body.heading, body.body, body.section_sha256)])

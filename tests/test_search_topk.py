@@ -98,14 +98,15 @@ def exhaustive(con: duckdb.DuckDBPyConnection, query: str, *, site=None, when=No
     carried = con.execute(
         """
         WITH spans AS (
-            SELECT site, version, text_sha256, first_seen,
+            SELECT site, version, text_id, first_seen,
                    lead(first_seen) OVER (PARTITION BY site ORDER BY version) AS next_seen
             FROM version
         ), keys AS (
-            SELECT text_sha256, section_sha256 AS doc_key FROM section
-            UNION SELECT text_sha256, text_sha256 FROM policy_text
+            SELECT s.text_id, b.section_sha256 AS doc_key
+            FROM text_section AS s JOIN section_text AS b USING (section_id)
+            UNION SELECT text_id, text_sha256 FROM policy_text
         )
-        SELECT s.site, s.version, d.doc_id, d.heading FROM spans AS s JOIN keys USING (text_sha256)
+        SELECT s.site, s.version, d.doc_id, d.heading FROM spans AS s JOIN keys USING (text_id)
         JOIN search_doc AS d USING (doc_key)
         WHERE ($site IS NULL OR s.site = $site)
           AND ($at IS NULL OR (s.first_seen <= $at AND (s.next_seen IS NULL OR s.next_seen > $at)))

@@ -12,25 +12,30 @@ import duckdb
 import pytest
 
 from extractors import count_words, text_sha256
+from extractors.sections import split_sections
 from palimpsest.errors import WarehouseError
-from tests.history import build_history
+from tests.history import TEXT_A, TEXT_B, build_history
+from tests.older import old_history, old_texts
 from warehouse import compact as compact_module
 from warehouse import connect, search, store, warehouse
 from warehouse.compact import compact
 from warehouse.migrations import available, migrate, pending, storage_version
-from warehouse.records import TextRow
+from warehouse.records import SectionRow, TextRow
 
 VIEWS = ["captures", "versions", "changes", "sections"]
 
 
-def similar_texts(count: int) -> list[TextRow]:
+def similar(count: int) -> list[str]:
     """Texts that share most of their words, as a site's versions do."""
-    texts = [
+    return [
         f"# Privacy policy\n\nLast updated: version {n}.\n\nWe collect your e-mail address to send receipts. "
         f"Partners number {n % 7} receive it for advertising. You may object at any time."
         for n in range(count)
     ]
-    return [TextRow(text_sha256(t), t, count_words(t), "en", "test") for t in texts]
+
+
+def similar_texts(count: int) -> list[TextRow]:
+    return [TextRow(text_sha256(t), t, count_words(t), "en", "test") for t in similar(count)]
 
 
 def compression(con: duckdb.DuckDBPyConnection, table: str, column: str) -> set[str]:
@@ -39,11 +44,6 @@ def compression(con: duckdb.DuckDBPyConnection, table: str, column: str) -> set[
         [table, column],
     ).fetchall()
     return {r[0] for r in rows}
-
-
-def section_keys(con: duckdb.DuckDBPyConnection) -> int:
-    keys = "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'section' AND constraint_type = 'PRIMARY KEY'"
-    return con.execute(keys).fetchone()[0]
 
 
 def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
@@ -64,8 +64,8 @@ def file_before_compaction(path: Path, fmt: str, site: str = "shop.example") -> 
     con = duckdb.connect(str(path), config={"storage_compatibility_version": fmt})
     con.execute("SET TimeZone = 'UTC'")
     migrate(con, [m for m in available() if m.number < 7])
-    build_history(con, site=site)
-    store.save_texts(con, similar_texts(3000))
+    old_history(con, site=site)
+    old_texts(con, similar(3000), sections=True)
     before = snapshot(con)
     con.close()
     return before
@@ -79,10 +79,10 @@ def test_an_older_file_keeps_its_format_and_every_row(tmp_path: Path) -> None:
     assert storage_version(con) < (1, 2, 0)
     assert snapshot(con) == before
     assert pending(con) == []
-    # Compaction was recorded, not run: the text column keeps DuckDB's default compression (zstd asked of this
-    # format would have left it uncompressed) and the section table keeps its key.
+    # Compaction was recorded, not run, and later migrations asked no zstd of this format (it would have left
+    # their columns uncompressed): texts and sections keep DuckDB's default compression.
     assert compression(con, "policy_text", "text") - {"Uncompressed"}
-    assert section_keys(con) == 1
+    assert compression(con, "section_text", "body") - {"Uncompressed"}
     assert con.execute("SELECT count(*) FROM policy_text").fetchone()[0] == 3002
     con.close()
 
@@ -121,12 +121,9 @@ def test_compacting_rewrites_an_older_file_in_the_current_format_and_changes_no_
         assert compression(con, "policy_text", "text") == {"ZSTD"}
         assert snapshot(con) == before
         assert search.is_fresh(con) and search.search(con, "receipts advertising partners") == hits
-        # The ledger keeps when each migration first reached the warehouse; the section key went, as 0007 says.
+        # The ledger keeps when each migration first reached the warehouse; sections are compressed as texts are.
         assert con.execute("SELECT * FROM schema_migrations ORDER BY number").fetchall() == ledger
-        keys = (
-            "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'section' AND constraint_type = 'PRIMARY KEY'"
-        )
-        assert con.execute(keys).fetchone()[0] == 0
+        assert compression(con, "section_text", "body") == {"ZSTD"}
     again = compact(path)
     assert not again.changed and again.bytes_after == done.bytes_after
 
@@ -137,12 +134,12 @@ def test_a_compaction_that_fails_leaves_the_file_as_it_was(tmp_path: Path, monke
     checked = compact_module._same_rows
 
     def differs_at_section(con, old, table):
-        if table == "section":
-            raise WarehouseError("the copy of section differs from the original")
+        if table == "section_text":
+            raise WarehouseError("the copy of section_text differs from the original")
         return checked(con, old, table)
 
     monkeypatch.setattr(compact_module, "_same_rows", differs_at_section)
-    with pytest.raises(WarehouseError, match="section differs"):
+    with pytest.raises(WarehouseError, match="section_text differs"):
         compact(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.duckdb"]
     with warehouse(path, read_only=True) as con:
@@ -170,3 +167,48 @@ def test_no_writer_gets_in_while_a_compaction_runs(tmp_path: Path) -> None:
 
     compact(path, on_step=try_to_write)
     assert attempts == ["locked"]
+
+
+def test_numbering_texts_changes_no_row_a_view_shows(tmp_path: Path) -> None:
+    """Migration 0010 moves a history written with text hashes everywhere into numbered texts and distinct
+    sections: every view shows the same rows, the same rows today's code writes for the same history."""
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path), config={"storage_compatibility_version": "v1.2.0"})
+    con.execute("SET TimeZone = 'UTC'")
+    migrate(con, [m for m in available() if m.number < 10])
+    old_history(con)
+    before = snapshot(con)
+    con.close()
+    with warehouse(path) as migrated:
+        assert snapshot(migrated) == before
+        assert migrated.execute("SELECT count(*) FROM section_text").fetchone()[0] == 2
+    today = connect(":memory:")
+    build_history(today)
+    texts = [text_sha256(text) for text in (TEXT_A, TEXT_B)]
+    store.save_sections(
+        today,
+        [SectionRow(sha, s.ord, s.path, s.heading, s.body, s.section_sha256)
+         for sha, text in zip(texts, (TEXT_A, TEXT_B), strict=True) for s in split_sections(text)],
+    )  # fmt: skip
+    assert snapshot(today) == before
+
+
+def test_after_compaction_new_texts_and_sections_get_new_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    file_before_compaction(path, "v1.0.0")
+    compact(path)
+    with warehouse(path) as con:
+        highest = con.execute("SELECT max(text_id), (SELECT max(section_id) FROM section_text) FROM policy_text")
+        top_text, top_section = highest.fetchone()
+        text = "# Privacy\n\nA text no file held before.\n\n## Contact\n\nWrite to us."
+        sha = text_sha256(text)
+        assert store.save_texts(con, [TextRow(sha, text, 12, "en", "test")])[sha] > top_text
+        store.save_sections(
+            con, [SectionRow(sha, s.ord, s.path, s.heading, s.body, s.section_sha256) for s in split_sections(text)]
+        )
+        assert (
+            con.execute(
+                "SELECT min(section_id) FROM text_section JOIN policy_text USING (text_id) WHERE text_sha256 = ?", [sha]
+            ).fetchone()[0]
+            > top_section
+        )

@@ -29,19 +29,20 @@ _NEW = "palimpsest_compacted"
 #: Derived from the other tables and rebuilt whole by ``warehouse.search.build_index``; not copied.
 _DERIVED = {"search_doc", "search_link", "search_carrier", "search_impact", "search_state", "search_posting"}
 
-# Where rows sit together decides how well zstd compresses them: as migration 0007 orders them.
-_FIRST_OF_TEXT = (
-    " LEFT JOIN (SELECT text_sha256, min(site) AS site, min(first_seen) AS first_seen"
-    " FROM {old}.main.version GROUP BY ALL) AS v USING (text_sha256)"
-)
+# Where rows sit together decides how well zstd compresses them: texts and sections in the order they were
+# numbered (by site and first version, as migrations 0007 and 0010 order them), the rest grouped by site.
 _ORDER = {
-    "policy_text": (_FIRST_OF_TEXT, "v.site, v.first_seen, t.text_sha256"),
-    "section": (_FIRST_OF_TEXT, "v.site, v.first_seen, t.text_sha256, t.ord"),
+    "policy_text": ("", "text_id"),
+    "section_text": ("", "section_id"),
+    "text_section": ("", "text_id, ord"),
     "capture": ("", "site, url, ts, digest"),
     "payload": ("", "url, ts, digest"),
     "extraction": ("", "run_id, extracted_at, digest"),
     "version": ("", "site, version"),
+    "text_change": ("", "to_id, from_id"),
 }
+#: The sequences that number rows, and the column holding the numbers: the new file's must go past the copies.
+_SEQUENCES = {"policy_text_ids": ("policy_text", "text_id"), "section_text_ids": ("section_text", "section_id")}
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,12 @@ def _copy(
                     + (f" ORDER BY {order}" if order else "")
                 )
                 rows += _same_rows(con, old, table)
+            for sequence, (table, column) in _SEQUENCES.items():
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE compact_advance AS SELECT nextval('{_NEW}.main.{sequence}')"
+                    f" FROM range((SELECT coalesce(max({column}), 0) FROM {_NEW}.main.{table}))"
+                )
+            con.execute("DROP TABLE IF EXISTS compact_advance")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

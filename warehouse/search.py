@@ -59,8 +59,8 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
     """What the index depends on: texts and sections (only ever added, so counted) and every version's text and
     first capture (a time filter reads when each version came into force from the index)."""
     row = con.execute(
-        "SELECT (SELECT count(*) FROM policy_text), (SELECT count(*) FROM section),"
-        " (SELECT coalesce(bit_xor(hash(site, version, text_sha256, first_seen)), 0) FROM version)"
+        "SELECT (SELECT count(*) FROM policy_text), (SELECT count(*) FROM text_section),"
+        " (SELECT coalesce(bit_xor(hash(site, version, text_id, first_seen)), 0) FROM version)"
     ).fetchone()
     return int(row[0]), int(row[1]), int(row[2])
 
@@ -113,22 +113,22 @@ _BUILD = (
     """
     CREATE OR REPLACE TEMP TABLE search_key_link AS
     SELECT k.doc_key, v.site, v.version, v.first_seen, v.next_seen
-    FROM (SELECT section_sha256 AS doc_key, text_sha256 FROM section
-          UNION SELECT text_sha256, text_sha256 FROM policy_text) AS k
-    JOIN (SELECT site, version, text_sha256, first_seen,
+    FROM (SELECT b.section_sha256 AS doc_key, s.text_id FROM text_section AS s JOIN section_text AS b USING (section_id)
+          UNION SELECT text_sha256, text_id FROM policy_text) AS k
+    JOIN (SELECT site, version, text_id, first_seen,
                  lead(first_seen) OVER (PARTITION BY site ORDER BY version) AS next_seen
-          FROM version) AS v ON v.text_sha256 = k.text_sha256
+          FROM version) AS v ON v.text_id = k.text_id
     """,
     """
     INSERT INTO search_doc (doc_id, doc_key, heading, body)
     SELECT row_number() OVER (ORDER BY f.first NULLS LAST, d.doc_key), d.doc_key, d.heading, d.body
     FROM (
-        SELECT section_sha256 AS doc_key, any_value(heading) AS heading,
-               any_value(coalesce(heading || E'\n', '') || body) AS body
-        FROM section GROUP BY section_sha256
+        SELECT section_sha256 AS doc_key, arg_min_null(heading, section_id) AS heading,
+               arg_min(coalesce(heading || E'\n', '') || body, section_id) AS body
+        FROM section_text GROUP BY section_sha256
         UNION ALL
         SELECT t.text_sha256, NULL, t.text FROM policy_text AS t
-        WHERE NOT EXISTS (SELECT 1 FROM section AS s WHERE s.text_sha256 = t.text_sha256)
+        WHERE NOT EXISTS (SELECT 1 FROM text_section AS s WHERE s.text_id = t.text_id)
     ) AS d
     LEFT JOIN (
         SELECT doc_key, min({'site': site, 'version': version}) AS first FROM search_key_link GROUP BY doc_key

@@ -1,7 +1,8 @@
 """Writes: sites, policy-URL lineage, captures, payloads and texts. Every value goes through parameters.
 
 Loads are idempotent: captures are keyed on (site, url, timestamp, digest), payloads on (url, timestamp,
-digest) and texts on their normalised hash, so storing the same thing twice changes nothing.
+digest) and texts on their normalised hash (``warehouse.texts``), so storing the same thing twice changes
+nothing. Captures and extractions name texts by hash and are stored with the text's number.
 """
 
 from __future__ import annotations
@@ -14,7 +15,26 @@ from datetime import UTC, date, datetime
 import duckdb
 
 from palimpsest.errors import BadInput
-from warehouse.records import CaptureRow, ExtractionRow, PayloadRow, SectionRow, TextRow
+from warehouse.records import CaptureRow, ExtractionRow, PayloadRow
+from warehouse.texts import require_text_ids, save_sections, save_texts
+
+__all__ = [
+    "RETRYABLE",
+    "ensure_site",
+    "extraction_run",
+    "extractions_for",
+    "inferred_captures",
+    "mark_crawled",
+    "record_policy_url",
+    "redirect_moves",
+    "save_captures",
+    "save_extractions",
+    "save_payloads",
+    "save_sections",
+    "save_texts",
+    "settled_captures",
+    "site_name",
+]
 
 #: Outcomes worth fetching again on a rerun: the archive, the network or the local disk failed, not the page.
 RETRYABLE = (
@@ -39,14 +59,14 @@ _CAPTURE_COLUMNS = (
     ("length", "BIGINT"),
     ("outcome", "VARCHAR"),
     ("detail", "VARCHAR"),
-    ("text_sha256", "VARCHAR"),
+    ("text_id", "INTEGER"),
     ("quality", "VARCHAR"),
     ("usable", "BOOLEAN"),
     ("provenance", "VARCHAR"),
 )
 _SAVE_CAPTURES = """
 INSERT OR REPLACE INTO capture
-    (site, url, ts, digest, status, mime, length, outcome, detail, text_sha256, quality, usable, provenance)
+    (site, url, ts, digest, status, mime, length, outcome, detail, text_id, quality, usable, provenance)
 SELECT unnest(from_json(?::JSON, ?), recursive := true)
 """
 _PAYLOAD_COLUMNS = (
@@ -64,40 +84,15 @@ _SAVE_PAYLOADS = """
 INSERT OR REPLACE INTO payload (url, ts, digest, status, body_digest, location, warc_file, warc_offset, warc_length)
 SELECT unnest(from_json(?::JSON, ?), recursive := true)
 """
-_TEXT_COLUMNS = (
-    ("text_sha256", "VARCHAR"),
-    ("text", "VARCHAR"),
-    ("words", "INTEGER"),
-    ("language", "VARCHAR"),
-    ("extractor", "VARCHAR"),
-    ("stated_date", "DATE"),
-)
-_SAVE_TEXTS = """
-INSERT INTO policy_text (text_sha256, text, words, language, extractor, stated_date)
-SELECT unnest(from_json(?::JSON, ?), recursive := true)
-ON CONFLICT DO NOTHING
-"""
-_SECTION_COLUMNS = (
-    ("text_sha256", "VARCHAR"),
-    ("ord", "INTEGER"),
-    ("path", "VARCHAR"),
-    ("heading", "VARCHAR"),
-    ("body", "VARCHAR"),
-    ("section_sha256", "VARCHAR"),
-)
-_SAVE_SECTIONS = """
-INSERT INTO section (text_sha256, ord, path, heading, body, section_sha256)
-SELECT * FROM (SELECT unnest(from_json(?::JSON, ?), recursive := true)) ORDER BY text_sha256, ord
-"""
 _EXTRACTION_COLUMNS = (
     ("digest", "VARCHAR"),
     ("run_id", "INTEGER"),
-    ("text_sha256", "VARCHAR"),
+    ("text_id", "INTEGER"),
     ("quality", "VARCHAR"),
     ("error", "VARCHAR"),
 )
 _SAVE_EXTRACTIONS = """
-INSERT OR REPLACE INTO extraction (digest, run_id, text_sha256, quality, error)
+INSERT OR REPLACE INTO extraction (digest, run_id, text_id, quality, error)
 SELECT unnest(from_json(?::JSON, ?), recursive := true)
 """
 
@@ -108,12 +103,9 @@ def _write_many(
     columns: tuple[tuple[str, str], ...],
     data: list,
     key: int,
-    *,
-    first_wins: bool = False,
 ) -> None:
     """Run ``statement`` once for all ``data`` rows, passed as one JSON document; the first ``key`` values of a
-    row are its primary key. A row repeating a key replaces the earlier one, or with ``first_wins`` is dropped
-    (for ``ON CONFLICT DO NOTHING``), as row-by-row writes did.
+    row are its primary key. A row repeating a key replaces the earlier one, as row-by-row writes did.
 
     As of duckdb 1.5.5, ``executemany`` costs about 10 ms a row on a table with a primary key (500 capture rows:
     5.2 s); one statement reading the same rows from a JSON parameter takes a few milliseconds (measured 2026-11).
@@ -123,8 +115,7 @@ def _write_many(
     names = [name for name, _ in columns]
     rows: dict[tuple, dict] = {}
     for row in data:
-        if not (first_wins and tuple(row[:key]) in rows):
-            rows[tuple(row[:key])] = dict(zip(names, row, strict=True))
+        rows[tuple(row[:key])] = dict(zip(names, row, strict=True))
     spec = json.dumps([dict(columns)])
     con.execute(statement, [json.dumps(list(rows.values()), default=json_value), spec])
 
@@ -177,6 +168,9 @@ def record_policy_url(
 
 
 def save_captures(con: duckdb.DuckDBPyConnection, rows: Iterable[CaptureRow]) -> int:
+    """Store captures (a capture stored before is replaced); every text they name must be stored already."""
+    rows = list(rows)
+    ids = require_text_ids(con, (r.text_sha256 for r in rows))
     data = [
         (
             r.site,
@@ -188,7 +182,7 @@ def save_captures(con: duckdb.DuckDBPyConnection, rows: Iterable[CaptureRow]) ->
             r.length,
             r.outcome,
             r.detail,
-            r.text_sha256,
+            ids.get(r.text_sha256) if r.text_sha256 else None,
             r.quality,
             r.usable,
             r.provenance,
@@ -215,32 +209,6 @@ def save_payloads(con: duckdb.DuckDBPyConnection, rows: Iterable[PayloadRow]) ->
         for r in rows
     ]
     _write_many(con, _SAVE_PAYLOADS, _PAYLOAD_COLUMNS, data, key=3)
-
-
-def save_texts(con: duckdb.DuckDBPyConnection, rows: Iterable[TextRow]) -> None:
-    data = [(r.text_sha256, r.text, r.words, r.language, r.extractor, r.stated_date) for r in rows]
-    _write_many(con, _SAVE_TEXTS, _TEXT_COLUMNS, data, key=1, first_wins=True)
-
-
-def save_sections(con: duckdb.DuckDBPyConnection, rows: Iterable[SectionRow]) -> None:
-    """Store sections of texts whose sections are not stored yet: a text's sections are written once, like the
-    text itself, whether or not the table has a key to refuse duplicates."""
-    pending = list(rows)
-    if not pending:
-        return
-    hashes = sorted({r.text_sha256 for r in pending})
-    stored = {
-        row[0]
-        for row in con.execute(
-            "SELECT DISTINCT text_sha256 FROM section WHERE text_sha256 IN (SELECT unnest(?::VARCHAR[]))", [hashes]
-        ).fetchall()
-    }
-    data = {
-        (r.text_sha256, r.ord): (r.text_sha256, r.ord, r.path, r.heading, r.body, r.section_sha256)
-        for r in reversed(pending)
-        if r.text_sha256 not in stored
-    }
-    _write_many(con, _SAVE_SECTIONS, _SECTION_COLUMNS, list(data.values()), key=2)
 
 
 def settled_captures(
@@ -295,7 +263,9 @@ def extraction_run(con: duckdb.DuckDBPyConnection, extractor: str, settings: str
 
 
 def save_extractions(con: duckdb.DuckDBPyConnection, run_id: int, rows: Iterable[ExtractionRow]) -> None:
-    data = [(r.digest, run_id, r.text_sha256, r.quality, r.error) for r in rows]
+    rows = list(rows)
+    ids = require_text_ids(con, (r.text_sha256 for r in rows))
+    data = [(r.digest, run_id, ids.get(r.text_sha256) if r.text_sha256 else None, r.quality, r.error) for r in rows]
     _write_many(con, _SAVE_EXTRACTIONS, _EXTRACTION_COLUMNS, data, key=2)
 
 
@@ -306,8 +276,9 @@ def extractions_for(con: duckdb.DuckDBPyConnection, run_id: int, digests: Iterab
         return {}
     rows = con.execute(
         """
-        SELECT digest, text_sha256, quality, error FROM extraction
-        WHERE run_id = ? AND digest IN (SELECT unnest(?::VARCHAR[]))
+        SELECT e.digest, t.text_sha256, e.quality, e.error
+        FROM extraction AS e LEFT JOIN policy_text AS t USING (text_id)
+        WHERE e.run_id = ? AND e.digest IN (SELECT unnest(?::VARCHAR[]))
         """,
         [run_id, wanted],
     ).fetchall()

@@ -17,20 +17,21 @@ from extractors.similarity import is_minor
 __all__ = ["is_minor", "rebuild_versions", "stale_sites"]
 
 _REBUILD = """
-INSERT INTO version (site, version, text_sha256, policy_url, first_seen, last_seen, captures)
+INSERT INTO version (site, version, text_id, policy_url, first_seen, last_seen, captures)
 WITH ordered AS (
-    SELECT url, ts, digest, text_sha256,
-           lag(text_sha256) OVER (ORDER BY ts, url, digest) AS previous
+    SELECT url, ts, digest, text_id,
+           lag(text_id) OVER (ORDER BY ts, url, digest) AS previous
     FROM capture
     WHERE site = $site AND usable
 ), numbered AS (
-    SELECT *, sum(CASE WHEN previous IS DISTINCT FROM text_sha256 THEN 1 ELSE 0 END)
+    SELECT *, sum(CASE WHEN previous IS DISTINCT FROM text_id THEN 1 ELSE 0 END)
                   OVER (ORDER BY ts, url, digest ROWS UNBOUNDED PRECEDING) AS version
     FROM ordered
 )
-SELECT $site, version, any_value(text_sha256), arg_min(url, ts), min(ts), max(ts), count(*)
+SELECT $site, version, any_value(text_id), arg_min(url, ts), min(ts), max(ts), count(*)
 FROM numbered
 GROUP BY version
+ORDER BY version
 """
 
 _MARK_FIRSTS = """
@@ -84,24 +85,23 @@ def stale_sites(
 def _fill_text_changes(con: duckdb.DuckDBPyConnection, site: str) -> None:
     pairs = con.execute(
         """
-        SELECT p.text_sha256, v.text_sha256, pt.text, vt.text
+        SELECT p.text_id, v.text_id, pt.text, vt.text
         FROM version AS v
         JOIN version AS p ON p.site = v.site AND p.version = v.version - 1
-        JOIN policy_text AS pt ON pt.text_sha256 = p.text_sha256
-        JOIN policy_text AS vt ON vt.text_sha256 = v.text_sha256
-        WHERE v.site = ?
-          AND NOT EXISTS (SELECT 1 FROM text_change AS d
-                          WHERE d.from_sha256 = p.text_sha256 AND d.to_sha256 = v.text_sha256)
+        JOIN policy_text AS pt ON pt.text_id = p.text_id
+        JOIN policy_text AS vt ON vt.text_id = v.text_id
+        WHERE v.site = ? AND p.site = ?
+          AND NOT EXISTS (SELECT 1 FROM text_change AS d WHERE d.from_id = p.text_id AND d.to_id = v.text_id)
         """,
-        [site],
+        [site, site],
     ).fetchall()
     rows = []
-    for old_sha, new_sha, old, new in pairs:
+    for old_id, new_id, old, new in pairs:
         added, removed = word_delta(old, new)
-        rows.append((old_sha, new_sha, added, removed, is_minor(old, new)))
+        rows.append((old_id, new_id, added, removed, is_minor(old, new)))
     if rows:
         con.executemany(
-            "INSERT INTO text_change (from_sha256, to_sha256, words_added, words_removed, minor)"
+            "INSERT INTO text_change (from_id, to_id, words_added, words_removed, minor)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             rows,
         )
