@@ -59,7 +59,7 @@ _LOAD = [
     # of a thousand sites, records one after another) and what extraction run 1 made of its digest.
     "INSERT INTO extraction_run (run_id, extractor, settings) VALUES (1, 'synthetic', '')",
     "INSERT INTO payload (url, ts, digest, status, body_digest, location, warc_file, warc_offset, warc_length)"
-    " SELECT url, ts, digest, 200, digest, NULL, 'palimpsest-20261201' || lpad((site_id // 1000)::VARCHAR, 6, '0')"
+    " SELECT url, ts, digest, 200, NULL, NULL, 'palimpsest-20261201' || lpad((site_id // 1000)::VARCHAR, 6, '0')"
     " || '-4242.warc.gz', sum(length) OVER (PARTITION BY site_id // 1000 ORDER BY site, ts) - length, length"
     " FROM read_parquet($dir || '/capture.parquet') ORDER BY url, ts, digest",
     "INSERT INTO extraction (digest, run_id, text_id, quality)"

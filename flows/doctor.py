@@ -5,12 +5,15 @@
 * **raw bytes**: every stored payload's WARC record exists, reads back, and holds bytes whose SHA-1 is the one
   recorded when they were fetched; every capture that makes a version has raw bytes for its digest;
 * **versions**: each site's versions count every usable capture it has (a crawl or import killed after storing
-  captures but before rebuilding the site's versions leaves them short).
+  captures but before rebuilding the site's versions leaves them short);
+* **keys**: no key that the writer keeps (payloads, extractions, sections, versions, text and section numbers)
+  is held by two rows (``warehouse.integrity``).
 
 Each problem names what is wrong and the command that repairs it. :func:`repair` is that repair for
 lost or damaged raw bytes: it forgets the payload and marks its captures ``error:raw-missing``, which a crawl
 fetches again (the text and versions are rebuilt from the fresh bytes by that crawl); and it rebuilds the
-versions of sites whose versions are out of date.
+versions of sites whose versions are out of date, and keeps one row of each key that repeats where one can
+stand for all.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import duckdb
 
 from fetchers.records import sha1_base32
 from fetchers.warcstore import WarcRef, WarcStore, WarcStoreError
+from warehouse.integrity import remove_repeats, repeats
 from warehouse.migrations import LEDGER, applied, available, pending
 from warehouse.versions import rebuild_versions, stale_sites
 
@@ -37,7 +41,7 @@ REFETCH = "palimpsest doctor --repair, then palimpsest crawl URL (fetches these 
 @dataclass(frozen=True)
 class Problem:
     kind: str  # migration-pending | migration-unknown | view-broken | warc-missing | record-unreadable |
-    #            bytes-corrupted | no-raw-bytes | refetch-pending | versions-stale
+    #            bytes-corrupted | no-raw-bytes | refetch-pending | versions-stale | key-repeated
     subject: str
     detail: str
     repair: str
@@ -60,8 +64,15 @@ def check(con: duckdb.DuckDBPyConnection, warc_dir: Path) -> list[Problem]:
     """Every problem found, migrations and views first (the others read tables they may have broken)."""
     problems = [*check_migrations(con), *check_views(con)]
     if not any(p.kind == "migration-pending" for p in problems):
-        problems += [*check_raw(con, warc_dir), *check_coverage(con), *check_versions(con)]
+        problems += [*check_raw(con, warc_dir), *check_coverage(con), *check_versions(con), *check_keys(con)]
     return problems
+
+
+def check_keys(con: duckdb.DuckDBPyConnection) -> Iterator[Problem]:
+    for found in repeats(con):
+        detail = f"{found.keys} value(s) of ({found.key}) are held by more than one row, e.g. {found.example}"
+        repair = "palimpsest doctor --repair" if found.repairable else "report it: two rows share a number"
+        yield Problem("key-repeated", found.table, detail, repair)
 
 
 def check_versions(con: duckdb.DuckDBPyConnection) -> Iterator[Problem]:
@@ -107,7 +118,8 @@ def check_views(con: duckdb.DuckDBPyConnection) -> Iterator[Problem]:
 
 def payloads(con: duckdb.DuckDBPyConnection) -> list[Payload]:
     rows = con.execute(
-        "SELECT url, ts, digest, body_digest, warc_file, warc_offset, warc_length FROM payload ORDER BY ts, url"
+        "SELECT url, ts, digest, coalesce(body_digest, digest), warc_file, warc_offset, warc_length FROM payload"
+        " ORDER BY ts, url"
     ).fetchall()
     return [
         Payload(url, ts, digest, body, WarcRef(file, offset, length))
@@ -186,4 +198,5 @@ def repair(con: duckdb.DuckDBPyConnection, warc_dir: Path) -> int:
     con.execute("COMMIT")
     for site, _, _ in stale_sites(con, waiting=RAW_MISSING):
         rebuild_versions(con, site)
+    remove_repeats(con)
     return marked

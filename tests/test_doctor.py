@@ -166,3 +166,44 @@ def test_doctor_names_an_older_storage_format_and_compact_rewrites_it(tmp_path: 
         assert snapshot(con) == before
     _, out = doctor(capsys, path, "--compact")
     assert "already in the current storage format; nothing to do" in out
+
+
+REPEATS = [
+    "INSERT INTO payload SELECT * FROM payload WHERE ts = (SELECT min(ts) FROM payload)",
+    "INSERT INTO extraction SELECT * FROM extraction LIMIT 1",
+    "INSERT INTO text_change SELECT * FROM text_change LIMIT 1",
+    "INSERT INTO text_section SELECT * FROM text_section LIMIT 1",
+    # A section stored twice under two numbers, one of its texts listing the copy.
+    "INSERT INTO section_text SELECT nextval('section_text_ids'), section_key, section_sha256, heading, body"
+    " FROM section_text WHERE section_id = (SELECT min(section_id) FROM section_text)",
+    "UPDATE text_section SET section_id = (SELECT max(section_id) FROM section_text)"
+    " WHERE section_id = (SELECT min(section_id) FROM section_text)"
+    " AND text_id = (SELECT max(text_id) FROM text_section"
+    "                WHERE section_id = (SELECT min(section_id) FROM section_text))"
+    " RETURNING 1",
+]
+
+
+def sections_of(db: Path) -> list[tuple]:
+    con = connect(db, read_only=True)
+    try:
+        return con.execute("SELECT * FROM sections ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+def test_keys_the_writer_keeps_are_checked_and_repeats_removed(crawled, capsys) -> None:
+    before, sections = checksums(crawled.db), sections_of(crawled.db)
+    assert sections
+    con = connect(crawled.db)
+    changed = [con.execute(statement).fetchall() for statement in REPEATS]
+    assert changed[-1] == [(1,)]  # the copy is listed by a text
+    con.close()
+    code, out = doctor(capsys, crawled.db)
+    assert code == 1
+    for table in ("payload", "extraction", "text_change", "text_section", "section_text"):
+        assert f"key-repeated: {table}" in out, out
+    doctor(capsys, crawled.db, "--repair")
+    code, out = doctor(capsys, crawled.db)
+    assert code == 0, out
+    assert checksums(crawled.db) == before and sections_of(crawled.db) == sections

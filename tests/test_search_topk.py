@@ -80,14 +80,14 @@ def exhaustive(con: duckdb.DuckDBPyConnection, query: str, *, site=None, when=No
     """Every posting scored, every version ranked: (site, version, score, heading), best first."""
     postings = con.execute(
         f"""
-        WITH words AS (SELECT DISTINCT stem(unnest(fts_main_search_doc.tokenize($query)), 'porter') AS term)
+        WITH words AS (SELECT DISTINCT stem(unnest(fts_main_search_text.tokenize($query)), 'porter') AS term)
         SELECT p.name, p.termid, {fts.TERM_SCORE}
         FROM (
             SELECT t.termid, d.name, count(*) AS tf, any_value(d.len) AS len
-            FROM fts_main_search_doc.terms AS t JOIN fts_main_search_doc.docs AS d USING (docid) GROUP BY ALL
+            FROM fts_main_search_text.terms AS t JOIN fts_main_search_text.docs AS d USING (docid) GROUP BY ALL
         ) AS p
-        JOIN fts_main_search_doc.dict AS dict USING (termid)
-        JOIN words USING (term), fts_main_search_doc.stats AS stats
+        JOIN fts_main_search_text.dict AS dict USING (termid)
+        JOIN words USING (term), fts_main_search_text.stats AS stats
         """,
         {"query": query},
     ).fetchall()
@@ -104,10 +104,14 @@ def exhaustive(con: duckdb.DuckDBPyConnection, query: str, *, site=None, when=No
         ), keys AS (
             SELECT s.text_id, b.section_sha256 AS doc_key
             FROM text_section AS s JOIN section_text AS b USING (section_id)
-            UNION SELECT text_id, text_sha256 FROM policy_text
+            UNION SELECT text_id, text_sha256 FROM policy_text WHERE text_id NOT IN (SELECT text_id FROM text_section)
+        ), docs AS (
+            SELECT d.doc_id, coalesce(b.section_sha256, t.text_sha256) AS doc_key, b.heading
+            FROM search_doc AS d LEFT JOIN section_text AS b USING (section_id)
+            LEFT JOIN policy_text AS t ON t.text_id = d.text_id
         )
         SELECT s.site, s.version, d.doc_id, d.heading FROM spans AS s JOIN keys USING (text_id)
-        JOIN search_doc AS d USING (doc_key)
+        JOIN docs AS d USING (doc_key)
         WHERE ($site IS NULL OR s.site = $site)
           AND ($at IS NULL OR (s.first_seen <= $at AND (s.next_seen IS NULL OR s.next_seen > $at)))
         """,

@@ -27,7 +27,9 @@ from warehouse.migrations import LEDGER, available, storage_version
 #: What the new file is attached as, beside the old one (named after its file's stem).
 _NEW = "palimpsest_compacted"
 #: Derived from the other tables and rebuilt whole by ``warehouse.search.build_index``; not copied.
-_DERIVED = {"search_doc", "search_link", "search_carrier", "search_impact", "search_state", "search_posting"}
+_DERIVED = {
+    "search_doc", "search_link", "search_carrier", "search_impact", "search_state", "search_posting", "search_version"
+}  # fmt: skip
 
 # Where rows sit together decides how well zstd compresses them: texts and sections in the order they were
 # numbered (by site and first version, as migrations 0007 and 0010 order them), the rest grouped by site.

@@ -80,9 +80,13 @@ _PAYLOAD_COLUMNS = (
     ("warc_offset", "BIGINT"),
     ("warc_length", "BIGINT"),
 )
+# Payloads and extractions have no key index (migration 0012): a merge on their key columns replaces a row
+# stored before, as INSERT OR REPLACE would, in one statement.
 _SAVE_PAYLOADS = """
-INSERT OR REPLACE INTO payload (url, ts, digest, status, body_digest, location, warc_file, warc_offset, warc_length)
-SELECT unnest(from_json(?::JSON, ?), recursive := true)
+MERGE INTO payload USING (SELECT unnest(from_json(?::JSON, ?), recursive := true)) AS s USING (url, ts, digest)
+WHEN MATCHED THEN UPDATE SET status = s.status, body_digest = s.body_digest, location = s.location,
+    warc_file = s.warc_file, warc_offset = s.warc_offset, warc_length = s.warc_length, fetched_at = current_timestamp
+WHEN NOT MATCHED THEN INSERT BY NAME
 """
 _EXTRACTION_COLUMNS = (
     ("digest", "VARCHAR"),
@@ -92,8 +96,9 @@ _EXTRACTION_COLUMNS = (
     ("error", "VARCHAR"),
 )
 _SAVE_EXTRACTIONS = """
-INSERT OR REPLACE INTO extraction (digest, run_id, text_id, quality, error)
-SELECT unnest(from_json(?::JSON, ?), recursive := true)
+MERGE INTO extraction USING (SELECT unnest(from_json(?::JSON, ?), recursive := true)) AS s USING (digest, run_id)
+WHEN MATCHED THEN UPDATE SET text_id = s.text_id, quality = s.quality, error = s.error, extracted_at = current_timestamp
+WHEN NOT MATCHED THEN INSERT BY NAME
 """
 
 
@@ -200,7 +205,7 @@ def save_payloads(con: duckdb.DuckDBPyConnection, rows: Iterable[PayloadRow]) ->
             r.ts,
             r.digest,
             r.status,
-            r.body_digest,
+            None if r.body_digest == r.digest else r.body_digest,  # stored only when the bytes missed the digest
             r.location,
             r.warc_file,
             r.warc_offset,

@@ -4,10 +4,10 @@ A text is content-addressed by the SHA-256 of its normalised form and numbered (
 every other table refers to it by that number. A section is stored once however many texts hold it, keyed by
 its exact heading and body, and ``text_section`` lists each text's sections in order (migration 0010).
 
-The unique keys are 64 bits of a SHA-256 (``text_key``, ``section_key``), so that the indexes behind
-them stay small. Two different texts (or sections) sharing those 64 bits would need about four billion of them
-to be likely; if it happens, the second is refused with a :class:`WarehouseError` naming both, never stored
-under the other's number.
+The keys are 64 bits of a SHA-256 (``text_key``, ``section_key``): ``text_key`` is unique (an index of 38
+bytes a text), ``section_key`` only looked up (migration 0012). Two different texts (or sections) sharing those
+64 bits would need about four billion of them to be likely; if it happens, the second is refused with a
+:class:`WarehouseError` naming both, never stored under the other's number.
 """
 
 from __future__ import annotations
@@ -36,11 +36,12 @@ FROM (SELECT unnest(from_json(?::JSON, ?), recursive := true))
 ON CONFLICT DO NOTHING
 """
 _SECTION_COLUMNS = (("section_sha256", "VARCHAR"), ("heading", "VARCHAR"), ("body", "VARCHAR"))
+# Sections are inserted once looked up (section_text has no key index; see migration 0012).
 _SAVE_SECTIONS = """
 INSERT INTO section_text (section_id, section_key, section_sha256, heading, body)
 SELECT nextval('section_text_ids'), section_key(heading, body), *
 FROM (SELECT unnest(from_json(?::JSON, ?), recursive := true))
-ON CONFLICT DO NOTHING
+RETURNING section_key, section_id
 """
 _LINK_COLUMNS = (("text_id", "INTEGER"), ("ord", "INTEGER"), ("path", "VARCHAR"), ("section_id", "INTEGER"))
 _SAVE_LINKS = """
@@ -61,14 +62,17 @@ def section_key(heading: str | None, body: str) -> int:
     return int(hashlib.sha256(exact.encode("utf-8")).hexdigest()[:16], 16)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, statement: str, columns: tuple, rows: list[tuple]) -> None:
+def _insert(
+    con: duckdb.DuckDBPyConnection, statement: str, columns: tuple, rows: list[tuple]
+) -> duckdb.DuckDBPyConnection:
     names = [name for name, _ in columns]
     data = [dict(zip(names, row, strict=True)) for row in rows]
-    con.execute(statement, [json.dumps(data, default=str), json.dumps([dict(columns)])])
+    return con.execute(statement, [json.dumps(data, default=str), json.dumps([dict(columns)])])
 
 
 def _keyed(con: duckdb.DuckDBPyConnection, table: str, key: str, columns: str, keys: Iterable[int]) -> list[tuple]:
-    """Rows of ``table`` whose ``key`` is one of ``keys``, found through its unique index (a literal list)."""
+    """Rows of ``table`` whose ``key`` is one of ``keys`` (a literal list, which DuckDB looks up through a key's
+    index where there is one)."""
     wanted = sorted(set(keys))
     found: list[tuple] = []
     for start in range(0, len(wanted), 1000):
@@ -126,21 +130,30 @@ def save_sections(con: duckdb.DuckDBPyConnection, rows: Iterable[SectionRow]) ->
             by_text.setdefault(row.text_sha256, {}).setdefault(row.ord, row)
     if not by_text:
         return
-    distinct = {section_key(r.heading, r.body): r for ords in by_text.values() for r in ords.values()}
-    _insert(con, _SAVE_SECTIONS, _SECTION_COLUMNS, [(r.section_sha256, r.heading, r.body) for r in distinct.values()])
+    distinct: dict[int, SectionRow] = {}
+    for ords in by_text.values():
+        for r in ords.values():
+            _same_section(distinct.setdefault(section_key(r.heading, r.body), r), r.heading, r.body)
     section_ids = {}
-    stored = _keyed(con, "section_text", "section_key", "section_id, heading, body", distinct)
-    for key, section_id, heading, body in stored:
-        wanted = distinct[key]
-        if (heading, body) != (wanted.heading, wanted.body):
-            raise WarehouseError(f"two sections share their first 64 bits: {heading!r} and {wanted.heading!r}")
+    for key, section_id, heading, body in _keyed(
+        con, "section_text", "section_key", "section_id, heading, body", distinct
+    ):
+        _same_section(distinct[key], heading, body)
         section_ids[key] = section_id
+    new = [(r.section_sha256, r.heading, r.body) for key, r in distinct.items() if key not in section_ids]
+    if new:
+        section_ids.update(_insert(con, _SAVE_SECTIONS, _SECTION_COLUMNS, new).fetchall())
     links = [
         (ids[sha], ord_, r.path, section_ids[section_key(r.heading, r.body)])
         for sha, ords in by_text.items()
         for ord_, r in sorted(ords.items())
     ]
     _insert(con, _SAVE_LINKS, _LINK_COLUMNS, links)
+
+
+def _same_section(wanted: SectionRow, heading: str | None, body: str) -> None:
+    if (heading, body) != (wanted.heading, wanted.body):
+        raise WarehouseError(f"two sections share their first 64 bits: {heading!r} and {wanted.heading!r}")
 
 
 def _texts_with_sections(con: duckdb.DuckDBPyConnection, ids: Iterable[int]) -> set[int]:

@@ -8,7 +8,8 @@ highest first, then site, then version.
 ``search_impact`` holds each term's postings best first, so a query reads the first postings of each list. A
 document read in no list scores at most the sum of the last scores read (the bound); every document scoring
 above it was read, and its score is completed from the rest of the lists (Fagin's threshold algorithm).
-The documents read are then taken best first and mapped to versions through ``search_carrier``, until the
+The documents read are then taken best first and mapped to versions through ``search_carrier`` (each
+document's version numbers, in site and version order), until the
 ``limit``-th best version found cannot be beaten: the next document scores less, or scores the same but its
 first version comes later (documents are numbered in the order of their first version, so later documents of
 equal score cannot hold earlier versions). That page is the answer if its last score is above the bound.
@@ -30,6 +31,8 @@ from datetime import datetime
 
 import duckdb
 
+from warehouse.search_index import FTS
+
 #: Postings of each term read in the first round: enough for most queries' first page.
 _DEPTH = 256
 #: Documents whose versions are fetched at once, doubled as the walk goes on.
@@ -39,14 +42,26 @@ _ROUND_MAX = 100_000
 #: Documents taken from that pass at once, best first.
 _PAGE = 2048
 
-_TERMS = """
-SELECT termid, df FROM fts_main_search_doc.dict
-WHERE term IN (SELECT stem(unnest(fts_main_search_doc.tokenize($query)), 'porter'))
+_TERMS = f"""
+SELECT termid, df FROM {FTS}.dict
+WHERE term IN (SELECT stem(unnest({FTS}.tokenize($query)), 'porter'))
 ORDER BY termid
 """
 
-# A time keeps the versions in force then: first seen at or before it, and the next version not yet.
-_IN_FORCE = "list_filter(carriers, lambda c: c.first_seen <= $at AND (c.next_seen IS NULL OR c.next_seen > $at))"
+# A time keeps the versions in force then: first seen at or before it, and the next version not yet. They are
+# found once per search (one a site at most).
+_IN_FORCE = """
+CREATE OR REPLACE TEMP TABLE topk_in_force AS
+SELECT vid FROM search_version WHERE first_seen <= $at AND (next_seen IS NULL OR next_seen > $at)
+"""
+# A document's first versions in force then, by number; its first version whatever the time.
+_KEPT_AT = """
+SELECT doc_id, first, vid FROM (
+    SELECT doc_id, vids[1] AS first, unnest(vids) AS vid, generate_subscripts(vids, 1) AS n
+    FROM search_carrier WHERE doc_id IN ({ids})
+) SEMI JOIN topk_in_force USING (vid)
+QUALIFY row_number() OVER (PARTITION BY doc_id ORDER BY n) <= $limit
+"""
 
 
 def query_terms(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[int, int]]:
@@ -68,6 +83,8 @@ def best_versions(
     """The ``limit`` best versions over every site, as (score, site, version, doc_id), best first."""
     if not terms or limit <= 0:
         return []
+    if at is not None:
+        con.execute(_IN_FORCE, {"at": at})
     depth: int | None = _DEPTH
     floor: float | None = None
     while depth is not None and sum(min(df, depth) for _, df in terms) <= _ROUND_MAX:
@@ -227,11 +244,31 @@ def _carriers(
     con: duckdb.DuckDBPyConnection, docs: list[int], *, at: datetime | None, limit: int
 ) -> dict[int, tuple[tuple[str, int], list[tuple[str, int]]]]:
     """For each document: its first version (site, version), and its first ``limit`` versions kept by ``at``."""
-    listed = f"{_IN_FORCE}[1:$limit]" if at is not None else "carriers[1:$limit]"
     ids = ", ".join(str(int(doc)) for doc in docs)
-    rows = con.execute(
-        f"SELECT doc_id, carriers[1].site, carriers[1].version, [(c.site, c.version) FOR c IN {listed}]"
-        f" FROM search_carrier WHERE doc_id IN ({ids})",
-        {"limit": limit, **({"at": at} if at is not None else {})},
-    ).fetchall()
-    return {doc: ((site, version), [(c[0], c[1]) for c in kept]) for doc, site, version, kept in rows}
+    if at is None:
+        rows = con.execute(
+            f"SELECT doc_id, vids[1], vids[1:$limit] FROM search_carrier WHERE doc_id IN ({ids})", {"limit": limit}
+        ).fetchall()
+        kept = {doc: (first, vids) for doc, first, vids in rows}
+    else:
+        kept = {}
+        for doc, first, vid in con.execute(_KEPT_AT.format(ids=ids), {"limit": limit}).fetchall():
+            kept.setdefault(doc, (first, []))[1].append(vid)
+        missing = [doc for doc in docs if doc not in kept]  # carried by no version in force then
+        if missing:
+            listed = ", ".join(str(int(doc)) for doc in missing)
+            for doc, first in con.execute(
+                f"SELECT doc_id, vids[1] FROM search_carrier WHERE doc_id IN ({listed})"
+            ).fetchall():
+                kept[doc] = (first, [])
+    named = versions_named(con, {vid for first, vids in kept.values() for vid in (first, *vids)})
+    return {doc: (named[first], [named[vid] for vid in sorted(vids)]) for doc, (first, vids) in kept.items()}
+
+
+def versions_named(con: duckdb.DuckDBPyConnection, vids: set[int]) -> dict[int, tuple[str, int]]:
+    """The (site, version) each version number stands for, read through search_version's key."""
+    if not vids:
+        return {}
+    listed = ", ".join(str(int(vid)) for vid in sorted(vids))
+    rows = con.execute(f"SELECT vid, site, version FROM search_version WHERE vid IN ({listed})").fetchall()
+    return {vid: (site, version) for vid, site, version in rows}

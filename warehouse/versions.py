@@ -95,13 +95,13 @@ def _fill_text_changes(con: duckdb.DuckDBPyConnection, site: str) -> None:
         """,
         [site, site],
     ).fetchall()
-    rows = []
-    for old_id, new_id, old, new in pairs:
-        added, removed = word_delta(old, new)
-        rows.append((old_id, new_id, added, removed, is_minor(old, new)))
+    rows = {}
+    for old_id, new_id, old, new in pairs:  # a site that goes A, B, A, B meets a pair twice: counted once
+        if (old_id, new_id) not in rows:
+            added, removed = word_delta(old, new)
+            rows[(old_id, new_id)] = (old_id, new_id, added, removed, is_minor(old, new))
     if rows:
         con.executemany(
-            "INSERT INTO text_change (from_id, to_id, words_added, words_removed, minor)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            rows,
+            "INSERT INTO text_change (from_id, to_id, words_added, words_removed, minor) VALUES (?, ?, ?, ?, ?)",
+            list(rows.values()),
         )

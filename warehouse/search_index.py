@@ -1,0 +1,169 @@
+"""Building the full-text index: documents, the versions that carry them, BM25 postings best first.
+
+A document is a distinct section, by its normalised hash, so that a clause that a site kept through twenty
+versions, or that a thousand sites share, is indexed once; a text a version has without sections is a document
+of its own. Documents are numbered in the order of the first version that carries them (by site, then version
+number), which ``warehouse.topk`` relies on to stop early among equal scores. Versions are numbered in the same
+order (``search_version``), and the links and lists between documents and versions hold those numbers.
+
+DuckDB's fts extension tokenises and stems the documents (from a temporary table of their words, so that no
+section is stored twice) and counts each term; ``search_impact`` then holds every posting with its BM25 term
+score, each term's postings best first.
+
+Freshness: ``search_state`` records how many texts and text sections the index was built over (they are only
+ever added) and a hash of every version's (site, number, text, first seen); any difference means the index is
+stale. It is written last, so an index left half built reads as stale too.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from palimpsest.errors import WarehouseError
+
+#: The fts extension's schema for the index (named after the table of document words it was built from).
+FTS = "fts_main_search_text"
+_STOPWORDS = "english"
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> None:
+    """Load the fts extension from its wheel; never from the network.
+
+    As of 2026-11 the extension works offline only from the ``duckdb-extension-fts`` wheel for duckdb 1.5.5,
+    loaded with ``duckdb_extensions.import_extension``; a read-only connection must load it too, because the
+    index's macros call its ``stem`` function."""
+    try:
+        import duckdb_extensions  # noqa: PLC0415
+
+        duckdb_extensions.import_extension("fts", con=con)
+        con.execute("LOAD fts")
+    except (ImportError, duckdb.Error) as err:
+        raise WarehouseError(f"the full-text search extension cannot be loaded: {err}") from err
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
+    """What the index depends on: texts and their sections (only ever added, so counted) and every version's
+    text and first capture (a time filter reads when each version came into force from the index)."""
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM policy_text), (SELECT count(*) FROM text_section),"
+        " (SELECT coalesce(bit_xor(hash(site, version, text_id, first_seen)), 0) FROM version)"
+    ).fetchone()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the index was built, whole, over the warehouse as it is now."""
+    built = con.execute("SELECT texts, sections, versions FROM search_state ORDER BY built_at DESC LIMIT 1").fetchone()
+    has_index = con.execute("SELECT count(*) FROM duckdb_schemas() WHERE schema_name = ?", [FTS]).fetchone()[0]
+    return bool(has_index) and built is not None and tuple(built) == fingerprint(con)
+
+
+def build_index(con: duckdb.DuckDBPyConnection) -> int:
+    """(Re)build the documents, their BM25 index and the postings. Returns the documents indexed."""
+    load_fts(con)
+    state = fingerprint(con)
+    _run(con, _BUILD)
+    # create_fts_index runs statements of its own and cannot join a transaction.
+    con.execute(
+        "PRAGMA create_fts_index('search_text', 'doc_id', 'body', stemmer = 'porter', "
+        f"stopwords = '{_STOPWORDS}', overwrite = 1)"
+    )
+    _run(
+        con,
+        (
+            _IMPACT,
+            "DROP TABLE search_text",
+            ("INSERT INTO search_state (texts, sections, versions) VALUES (?, ?, ?)", list(state)),
+        ),
+    )
+    return int(con.execute("SELECT count(*) FROM search_doc").fetchone()[0])
+
+
+def _run(con: duckdb.DuckDBPyConnection, statements) -> None:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for statement in statements:
+            con.execute(*statement) if isinstance(statement, tuple) else con.execute(statement)
+        con.execute("COMMIT")
+    except duckdb.Error:
+        con.execute("ROLLBACK")
+        raise
+
+
+# Versions numbered; each document's reference (a section: its first stored form; a text without sections: minus
+# its number) and the versions carrying it; documents numbered by their first version; links sorted by version;
+# each document's versions as one sorted list; and the words of every document, for the fts extension.
+_BUILD = (
+    "DELETE FROM search_state",
+    "DELETE FROM search_doc",
+    "DELETE FROM search_link",
+    "DELETE FROM search_carrier",
+    "DELETE FROM search_impact",
+    "DELETE FROM search_version",
+    """
+    INSERT INTO search_version (vid, site, version, first_seen, next_seen)
+    SELECT row_number() OVER (ORDER BY site, version), site, version, first_seen,
+           lead(first_seen) OVER (PARTITION BY site ORDER BY version)
+    FROM version ORDER BY site, version
+    """,
+    """
+    CREATE OR REPLACE TEMP TABLE search_ref AS
+    WITH numbered AS (
+        SELECT v.vid, x.text_id FROM search_version AS v JOIN version AS x USING (site, version)
+    ), first_form AS (
+        SELECT section_id, min(section_id) OVER (PARTITION BY section_sha256) AS ref FROM section_text
+    )
+    SELECT DISTINCT f.ref, n.vid
+    FROM numbered AS n JOIN text_section AS s USING (text_id) JOIN first_form AS f USING (section_id)
+    UNION ALL
+    SELECT -n.text_id, n.vid FROM numbered AS n
+    WHERE NOT EXISTS (SELECT 1 FROM text_section AS s WHERE s.text_id = n.text_id)
+    """,
+    """
+    INSERT INTO search_doc (doc_id, section_id, text_id)
+    SELECT row_number() OVER (ORDER BY min(vid), ref), CASE WHEN ref > 0 THEN ref END, CASE WHEN ref < 0 THEN -ref END
+    FROM search_ref GROUP BY ref ORDER BY 1
+    """,
+    """
+    CREATE OR REPLACE TEMP TABLE search_doc_link AS
+    SELECT d.doc_id, r.vid FROM search_ref AS r
+    JOIN search_doc AS d ON r.ref = coalesce(d.section_id, -d.text_id)
+    """,
+    "DROP TABLE search_ref",
+    "INSERT INTO search_link (vid, doc_id) SELECT vid, doc_id FROM search_doc_link ORDER BY vid, doc_id",
+    """
+    INSERT INTO search_carrier (doc_id, vids)
+    SELECT doc_id, list_sort(list(vid)) FROM search_doc_link GROUP BY doc_id ORDER BY doc_id
+    """,
+    "DROP TABLE search_doc_link",
+    """
+    CREATE OR REPLACE TEMP TABLE search_text AS
+    SELECT d.doc_id, coalesce(coalesce(b.heading || E'\\n', '') || b.body, t.text) AS body
+    FROM search_doc AS d
+    LEFT JOIN section_text AS b USING (section_id)
+    LEFT JOIN policy_text AS t ON t.text_id = d.text_id
+    """,
+)
+
+#: Okapi BM25's score of one term in one document, with the fts extension's defaults (k1 = 1.2, b = 0.75).
+TERM_SCORE = (
+    "ln((stats.num_docs - dict.df + 0.5) / (dict.df + 0.5) + 1)"
+    " * p.tf * 2.2 / (p.tf + 1.2 * (0.25 + 0.75 * p.len / stats.avgdl))"
+)
+
+# Every posting of the fts extension's index (its tokens, counted per document) with its term score, each term's
+# postings best first; scoring at build time is what lets a query stop early.
+_IMPACT = f"""
+INSERT INTO search_impact (termid, rank, doc_id, score)
+SELECT termid, row_number() OVER (PARTITION BY termid ORDER BY score DESC, doc_id) - 1 AS rank, doc_id, score
+FROM (
+    SELECT p.termid, p.doc_id, {TERM_SCORE} AS score
+    FROM (
+        SELECT t.termid, d.name AS doc_id, count(*) AS tf, any_value(d.len) AS len
+        FROM {FTS}.terms AS t JOIN {FTS}.docs AS d USING (docid)
+        GROUP BY t.termid, d.name
+    ) AS p
+    JOIN {FTS}.dict AS dict USING (termid), {FTS}.stats AS stats
+)
+ORDER BY termid, rank
+"""
