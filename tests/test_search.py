@@ -8,7 +8,7 @@ import pytest
 
 from palimpsest.cli import main
 from tests.history import TEXT_B, at, history_file
-from warehouse import connect
+from warehouse import connect, queries
 from warehouse import search as fts
 from warehouse.imports import import_documents
 from warehouse.seeds import parse
@@ -87,14 +87,13 @@ def test_a_rebuild_that_only_regroups_versions_makes_the_index_stale(db: Path) -
 
 def test_first_appearance_of_a_clause_across_sites(db: Path) -> None:
     con = connect(db)
-    fts.build_index(con)
-    found = fts.first_appearances(con, "share it with our advertising partners", limit=5)
+    found = queries.first_appearances(con, "share it with our advertising partners", limit=5)
     assert [(site, version) for site, version, _ in found] == [
         ("other'shop; DROP TABLE version;--", 2),
         ("shop.example", 2),
     ]
     assert found[0][2] == at("20170101000100")
-    assert fts.first_appearances(con, "partners our advertising with share it") == []  # words, not the clause
+    assert queries.first_appearances(con, "partners our advertising with share it") == []  # words, not the clause
 
 
 def capture_first_text(db: Path, url: str, when, digest: str) -> None:
@@ -125,3 +124,18 @@ def test_an_earlier_capture_of_the_first_text_makes_the_index_stale(db: Path) ->
     con = connect(db, read_only=True)
     assert [h.version for h in fts.search(con, "parcels", at=early)] == [1]
     assert [h.first_seen for h in fts.search(con, "parcels", site="shop.example", at=early)] == [early]
+
+
+def test_first_appearance_reads_each_distinct_section_once(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    older = "# Privacy\n\n## Sharing\n\nWe never sell your data.\n\n## Cookies\n\nWe set cookies."
+    newer = "# Privacy\n\n## Sharing\n\nWe sell your data to brokers.\n\n## Cookies\n\nWe set cookies."
+    other = older.replace("# Privacy", "# Privacy at B")  # another file: an import stores a file's bytes once
+    for site, text, when in (("a.example", older, "2012"), ("a.example", newer, "2016"), ("b.example", other, "2014")):
+        import_documents(con, [(f"{site}-{when}.md", parse(text))], site=site, at=at(f"{when}0101000000"))
+    assert con.execute("SELECT count(*) FROM section_text WHERE body = 'We set cookies.'").fetchone() == (1,)
+    found = queries.first_appearances(con, "WE SET COOKIES", limit=5)
+    assert [(site, version) for site, version, _ in found] == [("a.example", 1), ("b.example", 1), ("a.example", 2)]
+    assert [v for _, v, _ in queries.first_appearances(con, "sell your data to", limit=5)] == [2]
+    assert queries.first_appearances(con, "your data.\n\n## Cookies") == []  # a phrase across two sections

@@ -1,4 +1,5 @@
-"""Reads: history, the text in force at a time, one version, the site list, and read-only SQL."""
+"""Reads: history, the text in force at a time, one version, the site list, the first appearance of a clause, and
+read-only SQL."""
 
 from __future__ import annotations
 
@@ -65,6 +66,39 @@ def sites(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         FROM site s ORDER BY s.site
         """
     ).fetchall()
+
+
+# The first versions whose sections hold a phrase: each distinct section is stored once, so this reads each clause
+# once however many versions and sites hold it (migration 0010); $texts adds texts without sections that hold it.
+_FIRST = """
+WITH texts AS (
+    SELECT s.text_id
+    FROM section_text AS b JOIN text_section AS s USING (section_id)
+    WHERE b.body ILIKE '%' || $phrase || '%' OR b.heading ILIKE '%' || $phrase || '%'
+    UNION
+    SELECT unnest($texts::INTEGER[])
+)
+SELECT v.site, v.version, v.first_seen FROM version AS v SEMI JOIN texts USING (text_id)
+ORDER BY v.first_seen, v.site, v.version LIMIT $limit
+"""
+# Versions whose text has no sections stored (written before sections were): their whole text is read.
+_SECTIONLESS = "SELECT DISTINCT v.text_id FROM version AS v ANTI JOIN text_section AS s USING (text_id)"
+
+
+def first_appearances(con: duckdb.DuckDBPyConnection, phrase: str, limit: int = 1) -> list[tuple]:
+    """The first versions (site, version, first seen) with a section whose heading or body contains ``phrase``
+    word for word (case aside), earliest first."""
+    texts = []
+    if sectionless := [row[0] for row in con.execute(_SECTIONLESS).fetchall()]:
+        listed = ", ".join(str(int(t)) for t in sectionless)
+        texts = [
+            row[0]
+            for row in con.execute(
+                f"SELECT text_id FROM policy_text WHERE text_id IN ({listed}) AND text ILIKE '%' || ? || '%'",
+                [phrase],
+            ).fetchall()
+        ]
+    return con.execute(_FIRST, {"phrase": phrase, "texts": texts, "limit": limit}).fetchall()
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple]]:

@@ -16,10 +16,10 @@ import duckdb
 
 from palimpsest.errors import WarehouseError
 from warehouse import topk
-from warehouse.search_index import FTS, TERM_SCORE, build_index, fingerprint, is_fresh, load_fts
+from warehouse.search_index import TERM_SCORE, build_index, fingerprint, is_fresh, load_fts
 
-__all__ = ["TERM_SCORE", "Hit", "build_index", "ensure_index", "fingerprint", "first_appearances", "is_fresh",
-           "load_fts", "search", "snippet"]  # fmt: skip
+__all__ = ["TERM_SCORE", "Hit", "build_index", "ensure_index", "fingerprint", "is_fresh", "load_fts", "search",
+           "snippet"]  # fmt: skip
 _SNIPPET = 160
 
 
@@ -113,34 +113,6 @@ def _hits(con: duckdb.DuckDBPyConnection, best: list[tuple[float, str, int, int]
         for score, site, version, doc in best
         if (site, version) in dates  # a stale index can name a version that a rebuild has since removed
     ]
-
-
-_FIRST = f"""
-WITH words AS (
-    SELECT DISTINCT stem(unnest({FTS}.tokenize($phrase)), 'porter') AS term
-), terms AS (
-    SELECT d.termid FROM {FTS}.dict AS d JOIN words AS w ON d.term = w.term
-), having_all AS (
-    SELECT p.doc_id FROM search_impact AS p JOIN terms USING (termid)
-    GROUP BY p.doc_id HAVING count(*) = (SELECT count(*) FROM terms)
-), docs AS (
-    SELECT d.doc_id FROM search_doc AS d JOIN having_all USING (doc_id)
-    LEFT JOIN section_text AS b USING (section_id)
-    LEFT JOIN policy_text AS t ON t.text_id = d.text_id
-    WHERE coalesce(coalesce(b.heading || E'\\n', '') || b.body, t.text) ILIKE '%' || $phrase || '%'
-)
-SELECT DISTINCT v.site, v.version, v.first_seen
-FROM docs JOIN search_link AS l USING (doc_id) JOIN search_version AS v USING (vid)
-ORDER BY v.first_seen, v.site, v.version
-LIMIT $limit
-"""
-
-
-def first_appearances(con: duckdb.DuckDBPyConnection, phrase: str, limit: int = 1) -> list[tuple]:
-    """The first versions (site, version, first seen) whose sections contain ``phrase`` word for word, earliest
-    first: the index narrows the sections to those holding every word, and only those are read."""
-    load_fts(con)
-    return con.execute(_FIRST, {"phrase": phrase, "limit": limit}).fetchall()
 
 
 def document_words(con: duckdb.DuckDBPyConnection, docs: list[int]) -> dict[int, tuple[str | None, str]]:
