@@ -4,6 +4,7 @@ exhaustive BM25 written here from the fts extension's own tables, on a hand-buil
 from __future__ import annotations
 
 import random
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def _corpus(path: Path, seed: int = 7) -> Path:
             when += timedelta(days=rng.randint(30, 900))
     for site in ("parcel.example", "shop.example"):
         build_history(con, site=site)
-    fts.build_index(con)
+    fts.build_index(con, keep_tokens=True)
     con.close()
     return path
 
@@ -220,3 +221,19 @@ def test_ties_are_ranked_by_site_then_version(corpus: Path) -> None:
     hits = found(con, "cookies", limit=200)
     keys = [(-score, site, version) for site, version, score, _ in hits]
     assert keys == sorted(keys) and len({score for *_, score, _ in hits}) < len(hits)
+
+
+def test_an_index_without_its_tokens_answers_the_same(corpus: Path, tmp_path: Path) -> None:
+    """A warehouse's own index keeps no token table (only tests keep it, to rank from): every search reads the
+    postings, never the tokens, so answers are the same."""
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(corpus, copy)
+    con = connect(copy)
+    assert con.execute("SELECT count(*) FROM fts_main_search_text.terms").fetchone()[0] > 0
+    kept = {query: found(con, query) for query in _QUERIES}
+    kept_at = found(con, "cookies advertising", at=at("20140101000000"))
+    fts.build_index(con)
+    assert con.execute("SELECT count(*) FROM fts_main_search_text.terms").fetchone()[0] == 0
+    assert {query: found(con, query) for query in _QUERIES} == kept
+    assert found(con, "cookies advertising", at=at("20140101000000")) == kept_at
+    con.close()

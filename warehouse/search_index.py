@@ -58,8 +58,11 @@ def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(has_index) and built is not None and tuple(built) == fingerprint(con)
 
 
-def build_index(con: duckdb.DuckDBPyConnection) -> int:
-    """(Re)build the documents, their BM25 index and the postings. Returns the documents indexed."""
+def build_index(con: duckdb.DuckDBPyConnection, *, keep_tokens: bool = False) -> int:
+    """(Re)build the documents, their BM25 index and the postings. Returns the documents indexed.
+
+    The fts extension's table of tokens (a row per word of every document) is read once, to count the postings,
+    and then emptied, unless ``keep_tokens`` (tests rank from it to check ``warehouse.topk``)."""
     load_fts(con)
     state = fingerprint(con)
     _run(con, _BUILD)
@@ -72,6 +75,7 @@ def build_index(con: duckdb.DuckDBPyConnection) -> int:
         con,
         (
             _IMPACT,
+            *(() if keep_tokens else (f"DELETE FROM {FTS}.terms",)),
             "DROP TABLE search_text",
             ("INSERT INTO search_state (texts, sections, versions) VALUES (?, ?, ?)", list(state)),
         ),

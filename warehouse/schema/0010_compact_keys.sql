@@ -65,10 +65,11 @@ CREATE TEMP TABLE keyed_advance AS SELECT nextval('section_text_ids') AS n FROM 
 DROP TABLE keyed_advance;
 
 -- Which sections each text has: its ord-th section, under its chain of headings.
+-- A path repeats from one version of a site to the next (zstd finds that; a dictionary per segment did not).
 CREATE TABLE text_section (
     text_id     INTEGER NOT NULL,
     ord         INTEGER NOT NULL,
-    path        VARCHAR NOT NULL,
+    path        VARCHAR USING COMPRESSION zstd NOT NULL,
     section_id  INTEGER NOT NULL
 );
 INSERT INTO text_section
