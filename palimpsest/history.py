@@ -12,16 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from warehouse import queries
 from warehouse.records import Version as StoredVersion
 
 #: Outcomes of captures whose text belongs to a version.
 TEXT_OUTCOMES = frozenset({"version", "same-text", "imported"})
 
 _SITES = "SELECT site FROM captures UNION SELECT site FROM versions ORDER BY site"
-_VERSIONS = (
-    "SELECT site, version, policy_url, first_seen, last_seen, captures, language, words, text, text_sha256,"
-    " extractor, stated_date FROM versions WHERE site = ? ORDER BY version"
-)
 _CAPTURES = (
     'SELECT url, "timestamp", status, mime, digest, outcome, text_sha256, quality, detail'
     ' FROM captures WHERE site = ? ORDER BY "timestamp", url, digest'
@@ -153,7 +150,7 @@ def load_history(con, site: str) -> SiteHistory:
     """One site's versions, captures and changes (the site name must be a tracked one; see resolve_site)."""
     return SiteHistory(
         site,
-        tuple(Version(*row) for row in con.execute(_VERSIONS, [site]).fetchall()),
+        tuple(Version(*row) for row in queries.site_versions(con, site)),
         tuple(Capture(*row) for row in con.execute(_CAPTURES, [site]).fetchall()),
         tuple(Change(*row) for row in con.execute(_CHANGES, [site]).fetchall()),
     )

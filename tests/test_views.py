@@ -9,7 +9,7 @@ import pytest
 
 from palimpsest.errors import MigrationError, NotAWarehouse
 from tests.history import NEW_URL, OLD_URL, TEXT_A, build_history
-from warehouse import connect
+from warehouse import connect, queries
 from warehouse.migrations import Migration, available, migrate
 
 CONTRACT = {
@@ -170,3 +170,13 @@ def test_a_foreign_file_is_refused(tmp_path) -> None:
     foreign.close()
     with pytest.raises(NotAWarehouse, match="not a Palimpsest warehouse"):
         connect(other)
+
+
+def test_a_sites_versions_read_by_number_are_the_views_rows() -> None:
+    con = connect(":memory:")
+    for site in ("shop.example", "other.example"):
+        build_history(con, site=site)
+    view = con.execute("SELECT * FROM versions WHERE site = 'other.example' ORDER BY version").fetchall()
+    assert len(view) == 3
+    assert queries.site_versions(con, "other.example") == view
+    assert queries.site_versions(con, "nobody.example") == []

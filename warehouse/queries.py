@@ -30,8 +30,29 @@ def resolve_site(con: duckdb.DuckDBPyConnection, site: str) -> str:
 
 def history(con: duckdb.DuckDBPyConnection, site: str) -> list[Version]:
     site = resolve_site(con, site)
-    rows = con.execute(f"SELECT {_VERSION_COLUMNS} FROM versions WHERE site = ? ORDER BY version", [site])
-    return [Version(*row) for row in rows.fetchall()]
+    return [Version(*row[:11]) for row in site_versions(con, site)]
+
+
+def site_versions(con: duckdb.DuckDBPyConnection, site: str) -> list[tuple]:
+    """The ``versions`` view's rows for one site, in order, every column: its versions first, then their texts
+    by number. (As of duckdb 1.5.5 the view's join bounds its scan of the texts only by the lowest and highest
+    number, so it decompresses every text stored between them: 31 ms for one site at 1M versions, 2 ms here.)"""
+    versions = con.execute(
+        "SELECT site, version, policy_url, first_seen, last_seen, captures, text_id FROM version"
+        " WHERE site = ? ORDER BY version",
+        [site],
+    ).fetchall()
+    if not versions:
+        return []
+    listed = ", ".join(str(int(row[-1])) for row in versions)
+    texts = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "SELECT text_id, language, words, text, text_sha256, extractor, stated_date FROM policy_text"
+            f" WHERE text_id IN ({listed})"
+        ).fetchall()
+    }
+    return [(*row[:-1], *texts[row[-1]]) for row in versions]
 
 
 def version_at(con: duckdb.DuckDBPyConnection, site: str, at: datetime) -> Version:
