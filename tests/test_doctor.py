@@ -19,7 +19,7 @@ from tests.servers import FaultArchive, Page, quick_client
 from tests.snapshots import checksums
 from tests.test_storage import file_before_compaction, snapshot
 from tests.timelines import page
-from warehouse import connect
+from warehouse import connect, warehouse
 from warehouse.migrations import available, migrate
 
 URL = "https://bakery.example/privacy"
@@ -185,11 +185,8 @@ REPEATS = [
 
 
 def sections_of(db: Path) -> list[tuple]:
-    con = connect(db, read_only=True)
-    try:
+    with warehouse(db, read_only=True) as con:
         return con.execute("SELECT * FROM sections ORDER BY ALL").fetchall()
-    finally:
-        con.close()
 
 
 def test_keys_the_writer_keeps_are_checked_and_repeats_removed(crawled, capsys) -> None:
