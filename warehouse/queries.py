@@ -102,8 +102,12 @@ WITH texts AS (
 SELECT v.site, v.version, v.first_seen FROM version AS v SEMI JOIN texts USING (text_id)
 ORDER BY v.first_seen, v.site, v.version LIMIT $limit
 """
-# Versions whose text has no sections stored (written before sections were): their whole text is read.
-_SECTIONLESS = "SELECT DISTINCT v.text_id FROM version AS v ANTI JOIN text_section AS s USING (text_id)"
+# Versions whose text has no sections stored (written before sections were): their whole text is read. A text
+# with sections has a first one (ord 0), so only those rows are compared (1M: 59 ms instead of 135).
+_SECTIONLESS = (
+    "SELECT DISTINCT v.text_id FROM version AS v"
+    " ANTI JOIN (SELECT text_id FROM text_section WHERE ord = 0) AS s USING (text_id)"
+)
 
 
 def first_appearances(con: duckdb.DuckDBPyConnection, phrase: str, limit: int = 1) -> list[tuple]:
