@@ -117,19 +117,23 @@ def _hits(con: duckdb.DuckDBPyConnection, best: list[tuple[float, str, int, int]
 
 def document_words(con: duckdb.DuckDBPyConnection, docs: list[int]) -> dict[int, tuple[str | None, str]]:
     """Each document's heading and words (a section's heading and body, or a whole text), read from the tables
-    that hold them: their numbers found through search_doc's key, then each read by its own number."""
+    that hold them by number."""
     ids = ", ".join(str(int(doc)) for doc in docs)
     refs = con.execute(f"SELECT doc_id, section_id, text_id FROM search_doc WHERE doc_id IN ({ids})").fetchall()
+    sections = _by_number(con, "SELECT section_id, heading, body FROM section_text WHERE section_id IN ({})", refs, 1)
+    texts = _by_number(con, "SELECT text_id, NULL, text FROM policy_text WHERE text_id IN ({})", refs, 2)
     found: dict[int, tuple[str | None, str]] = {}
     for doc, section_id, text_id in refs:
-        if section_id is not None:
-            heading, body = con.execute(
-                "SELECT heading, body FROM section_text WHERE section_id = ?", [section_id]
-            ).fetchone()
-            found[doc] = (heading, f"{heading}\n{body}" if heading is not None else body)
-        else:
-            found[doc] = (None, con.execute("SELECT text FROM policy_text WHERE text_id = ?", [text_id]).fetchone()[0])
+        heading, body = sections[section_id] if section_id is not None else texts[text_id]
+        found[doc] = (heading, f"{heading}\n{body}" if heading is not None else body)
     return found
+
+
+def _by_number(con: duckdb.DuckDBPyConnection, query: str, refs: list[tuple], column: int) -> dict[int, tuple]:
+    numbers = sorted({ref[column] for ref in refs if ref[column] is not None})
+    if not numbers:
+        return {}
+    return {row[0]: row[1:] for row in con.execute(query.format(", ".join(str(int(n)) for n in numbers))).fetchall()}
 
 
 def snippet(body: str, query: str, width: int = _SNIPPET) -> str:
