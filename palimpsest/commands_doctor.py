@@ -21,7 +21,7 @@ def doctor(
         typer.Option(
             "--compact",
             help="Rewrite a warehouse made in an older DuckDB storage format in the current one, with compressed "
-            "texts (needs room for a second copy while it runs).",
+            "texts, or one an upgrade left with much free space (needs room for a second copy while it runs).",
         ),
     ] = False,
 ) -> None:
@@ -46,7 +46,7 @@ def doctor(
                 + ("; search index rebuilt" if done.reindexed else "")
             )
         else:
-            say(f"compact: {current.db} is already in the current storage format; nothing to do")
+            say(f"compact: {current.db} is in the current storage format with little free space; nothing to do")
     if repair:
         con = connect(current.db, on_wait=error)  # opening for writing applies pending migrations
         try:
@@ -57,7 +57,8 @@ def doctor(
     con = connect(current.db, read_only=True)
     try:
         problems = checks.check(con, current.warc_dir)
-        older_format = compaction.needs_compacting(con)
+        older_format = compaction.older_format(con)
+        free = compaction.reclaimable(con)
     finally:
         con.close()
     for problem in problems:
@@ -66,6 +67,9 @@ def doctor(
     if older_format:
         say("note: the file is in an older DuckDB storage format, where texts cannot be stored with zstd;")
         say("  palimpsest doctor --compact rewrites it in the current one (often several times smaller)")
+    elif free:
+        say(f"note: {free / 1e6:,.0f} MB of the file is free space, left by a migration that rewrote its tables;")
+        say("  palimpsest doctor --compact gives it back")
     if problems:
         say(f"{plural(len(problems), 'problem')} found in {current.db} (raw store {current.warc_dir})")
         raise typer.Exit(code=1)

@@ -165,7 +165,7 @@ def test_doctor_names_an_older_storage_format_and_compact_rewrites_it(tmp_path: 
     with connect(path, read_only=True) as con:
         assert snapshot(con) == before
     _, out = doctor(capsys, path, "--compact")
-    assert "already in the current storage format; nothing to do" in out
+    assert "is in the current storage format with little free space; nothing to do" in out
 
 
 REPEATS = [

@@ -13,6 +13,7 @@ import pytest
 
 from extractors import count_words, text_sha256
 from extractors.sections import split_sections
+from palimpsest.cli import main
 from palimpsest.errors import WarehouseError
 from tests.history import TEXT_A, TEXT_B, build_history
 from tests.older import old_history, old_texts
@@ -212,3 +213,30 @@ def test_after_compaction_new_texts_and_sections_get_new_numbers(tmp_path: Path)
             ).fetchone()[0]
             > top_section
         )
+
+
+def test_space_an_upgrade_freed_is_found_and_given_back(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Migrating re-creates the large tables; DuckDB keeps the old ones' blocks as free space in the file."""
+    monkeypatch.setattr(compact_module, "RECLAIM_MIN", 0)
+    monkeypatch.setattr(compact_module, "RECLAIM_SHARE", 0.05)
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path), config={"storage_compatibility_version": "v1.2.0"})
+    con.execute("SET TimeZone = 'UTC'")
+    migrate(con, [m for m in available() if m.number < 10])
+    old_history(con)
+    old_texts(con, similar(3000), sections=True)
+    con.close()
+    with warehouse(path) as migrated:  # the upgrade
+        before = snapshot(migrated)
+        freed = compact_module.reclaimable(migrated)
+        assert freed > 0 and not compact_module.older_format(migrated)
+    main(["--db", str(path), "doctor"])
+    assert "of the file is free space, left by a migration" in capsys.readouterr().out
+    size = path.stat().st_size
+    done = compact(path)
+    assert done.changed and path.stat().st_size < size
+    with warehouse(path, read_only=True) as con:
+        assert snapshot(con) == before
+        assert compact_module.reclaimable(con) < freed / 4
+    monkeypatch.undo()  # the thresholds a warehouse is judged by: what is left is not worth another rewrite
+    assert not compact(path).changed
