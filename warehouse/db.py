@@ -66,10 +66,7 @@ def connect(
             con.execute("SET enable_progress_bar = false")
             _check_ours(con, target)
             if not read_only and replayed:
-                # As of duckdb 1.5.5, when a log left by a killed process has been replayed, the checkpoint
-                # DuckDB makes on closing can store the version key's index wrong (later rebuilds of a site
-                # fail with "Duplicate key"); a checkpoint made at once stores it right.
-                con.execute("CHECKPOINT")
+                _checkpoint_replayed(con)
             if not read_only and migrate(con):
                 # A migration's changes are written out at once, not left in the write-ahead log: as of duckdb
                 # 1.5.5, replaying some ALTER TABLE statements from the log fails (see _create).
@@ -78,6 +75,21 @@ def connect(
             con.close()
             raise
     return con
+
+
+def _checkpoint_replayed(con: duckdb.DuckDBPyConnection) -> None:
+    """Write out at once what replaying a write-ahead log brought back.
+
+    As of duckdb 1.5.5, when a log left by a killed process has been replayed, the checkpoint DuckDB makes on
+    closing can store an index wrong (later rebuilds of a site failed with "Duplicate key"); a checkpoint made
+    at once stores it right. A log can also be another connection's of this process, which DuckDB shares the
+    open database with (concurrent crawls in threads): then nothing was replayed, and while that connection
+    writes, the checkpoint is refused ("there are other write transactions active"), which is no error here."""
+    try:
+        con.execute("CHECKPOINT")
+    except duckdb.TransactionException as err:
+        if "other write transactions active" not in str(err):
+            raise
 
 
 def _create(file: Path) -> None:
