@@ -20,7 +20,7 @@ from tests.older import old_history, old_texts
 from warehouse import compact as compact_module
 from warehouse import connect, search, store, warehouse
 from warehouse.compact import compact
-from warehouse.migrations import available, migrate, pending, storage_version
+from warehouse.migrations import Migration, available, migrate, pending, storage_version
 from warehouse.records import SectionRow, TextRow
 
 VIEWS = ["captures", "versions", "changes", "sections"]
@@ -80,10 +80,8 @@ def test_an_older_file_keeps_its_format_and_every_row(tmp_path: Path) -> None:
     assert storage_version(con) < (1, 2, 0)
     assert snapshot(con) == before
     assert pending(con) == []
-    # Compaction was recorded, not run, and later migrations asked no zstd of this format (it would have left
-    # their columns uncompressed): texts and sections keep DuckDB's default compression.
+    # Compaction was recorded, not run: the text column keeps DuckDB's default compression.
     assert compression(con, "policy_text", "text") - {"Uncompressed"}
-    assert compression(con, "section_text", "body") - {"Uncompressed"}
     assert con.execute("SELECT count(*) FROM policy_text").fetchone()[0] == 3002
     con.close()
 
@@ -240,3 +238,17 @@ def test_space_an_upgrade_freed_is_found_and_given_back(tmp_path: Path, monkeypa
         assert compact_module.reclaimable(con) < freed / 4
     monkeypatch.undo()  # the thresholds a warehouse is judged by: what is left is not worth another rewrite
     assert not compact(path).changed
+
+
+@pytest.mark.parametrize(("fmt", "chosen"), [("v1.0.0", {"Dictionary", "FSST"}), ("v1.2.0", {"ZSTD"})])
+def test_a_migration_asks_zstd_only_of_a_format_that_has_it(tmp_path: Path, fmt: str, chosen: set[str]) -> None:
+    """In an older format DuckDB would store a column declared zstd uncompressed; there it chooses its own."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), config={"storage_compatibility_version": fmt})
+    asks = Migration(9001, "asks_zstd", "CREATE TABLE asked (body VARCHAR USING COMPRESSION zstd);")
+    migrate(con, [asks])
+    con.execute("INSERT INTO asked SELECT 'We collect your address ' || (i % 50) || repeat(' and more', 20) AS body"
+                " FROM range(50000) AS t(i)")  # fmt: skip
+    con.execute("CHECKPOINT")
+    assert compression(con, "asked", "body") & chosen
+    assert "Uncompressed" not in compression(con, "asked", "body")
+    con.close()
