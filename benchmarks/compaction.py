@@ -25,7 +25,7 @@ from benchmarks.warehouse_scale import load, write_corpus
 
 
 def _compact(path: str, out: multiprocessing.Queue) -> None:
-    from warehouse.compact import compact  # noqa: PLC0415 - imported in the child that is measured
+    from palimpsest.warehouse.compact import compact  # noqa: PLC0415 - imported in the child that is measured
 
     started = time.perf_counter()
     done = compact(path)

@@ -54,7 +54,8 @@ def _load() -> list[dict]:
 
 
 def ours(index: int) -> int:
-    from extractors import extract_policy  # noqa: PLC0415 - imported in each worker
+    from palimpsest.extractors import extract_policy  # noqa: PLC0415 - imported in each worker
+
     from palimpsest.errors import ExtractionError  # noqa: PLC0415
 
     page = _load()[index]

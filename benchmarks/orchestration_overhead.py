@@ -24,10 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from demo.archive import LocalWayback
-from fetchers.limiter import reset_limiters
-from flows.crawl import BATCH_SIZE, PLAIN, run_crawl
-from flows.pipeline import client_for
+from palimpsest.demo.archive import LocalWayback
+from palimpsest.fetchers.limiter import reset_limiters
+from palimpsest.flows.crawl import BATCH_SIZE, PLAIN, run_crawl
+from palimpsest.flows.pipeline import client_for
+
 from palimpsest.settings import Settings, quiet_prefect
 from tests.timelines import write_timeline
 
@@ -60,9 +61,7 @@ def plain_crawl(settings: Settings, url: str) -> tuple[float, int]:
 def flow_crawl(settings: Settings, url: str) -> tuple[float, int, int]:
     """The crawl through ``crawl_policy``; returns (seconds, versions, task runs)."""
     # Prefect is imported only once main() has pointed PREFECT_HOME at a scratch directory.
-    import flows.crawl  # noqa: PLC0415
-    import flows.tasks  # noqa: PLC0415
-    from flows import crawl_policy, policy  # noqa: PLC0415
+    from palimpsest.flows import crawl, crawl_policy, policy, tasks  # noqa: PLC0415
 
     reset_limiters()
     client_for.cache_clear()
@@ -76,8 +75,8 @@ def flow_crawl(settings: Settings, url: str) -> tuple[float, int, int]:
         return call
 
     # The flow looks its steps up in its module when it runs: count the task runs by wrapping them there.
-    original = flows.tasks.TASKS
-    policy.TASKS = flows.crawl.Steps(*(counted(step) for step in original))
+    original = tasks.TASKS
+    policy.TASKS = crawl.Steps(*(counted(step) for step in original))
     _export(settings)
     try:
         started = time.perf_counter()
@@ -102,10 +101,9 @@ def prefect_start_up() -> float:
 
 def task_cost(calls: int = 200) -> float:
     """Milliseconds one task run costs in a flow, measured on a task that does nothing, called as ours are."""
+    from palimpsest.flows.tasks import quoted  # noqa: PLC0415
     from prefect import flow, task  # noqa: PLC0415 - after main() has set PREFECT_HOME
     from prefect.cache_policies import NO_CACHE  # noqa: PLC0415
-
-    from flows.tasks import quoted  # noqa: PLC0415
 
     nothing = quoted(task(name="nothing", cache_policy=NO_CACHE, retries=0, persist_result=False)(lambda x: x))
 

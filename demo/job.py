@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from demo.archive import ROOT, LocalWayback
-from demo.build import build
+from palimpsest.demo.archive import ROOT, LocalWayback
+from palimpsest.demo.build import build
+
 from palimpsest.settings import Settings
 
 DEMO_DIR = ROOT / "demo"
@@ -53,7 +54,7 @@ def run_demo(
         say(f"local Wayback (pywb) answering at {wayback.base_url}")
         settings = demo_settings(wayback, db)
         _export(settings)
-        from flows import crawl_policy  # noqa: PLC0415 - imports Prefect
+        from palimpsest.flows import crawl_policy  # noqa: PLC0415 - imports Prefect
 
         for site in expected["sites"]:
             report = crawl_policy(url=site["url"], site=site["site"])
@@ -62,8 +63,9 @@ def run_demo(
                 f"crawled {site['site']}: {report['captures_found']} captures, {report['fetched']} fetched, "
                 f"{report['versions']} versions (expected {len(site['versions'])})"
             )
+        from palimpsest.warehouse import connect  # noqa: PLC0415
+
         from palimpsest.report import write_report  # noqa: PLC0415
-        from warehouse import connect  # noqa: PLC0415
 
         con = connect(db, read_only=True)
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from demo.texts import Block
+from palimpsest.demo.texts import Block
 
 
 def _blocks(blocks: list[Block], heading: str = "h2", first_heading: str = "h1") -> str:

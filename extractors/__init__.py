@@ -3,8 +3,8 @@
 Nothing here talks to the network or the warehouse.
 """
 
-from extractors.normalise import count_words, normalise, text_sha256
-from extractors.policy import extract_policy
-from extractors.records import Extracted
+from palimpsest.extractors.normalise import count_words, normalise, text_sha256
+from palimpsest.extractors.policy import extract_policy
+from palimpsest.extractors.records import Extracted
 
 __all__ = ["Extracted", "count_words", "extract_policy", "normalise", "text_sha256"]

@@ -6,7 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from extractors.normalise import CJK_RANGES, tokens
+from palimpsest.extractors.normalise import CJK_RANGES, tokens
 
 _DISPLAY_TOKEN = re.compile(rf"\s+|[{CJK_RANGES}]|[^\s{CJK_RANGES}]+")
 

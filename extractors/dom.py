@@ -20,11 +20,10 @@ import re
 
 import lxml.html
 from lxml import etree
-
-from extractors.headings import HEADINGS, MAX_HEADING_CHARS, recover_headings
-from extractors.paragraphs import paragraphise
-from extractors.quality import POLICY_TERMS
-from extractors.tables import unwrap_layout_tables
+from palimpsest.extractors.headings import HEADINGS, MAX_HEADING_CHARS, recover_headings
+from palimpsest.extractors.paragraphs import paragraphise
+from palimpsest.extractors.quality import POLICY_TERMS
+from palimpsest.extractors.tables import unwrap_layout_tables
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 #: class/id words that always mark chrome sitting inside or beside the content: consent tools, share bars,

@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 
 import lxml.html
-
-from extractors.normalise import CJK_RANGES
+from palimpsest.extractors.normalise import CJK_RANGES
 
 EXTRACTOR = "palimpsest-dom-1"
 SKIP = {

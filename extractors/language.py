@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from extractors.normalise import count_words, fewest_words
+from palimpsest.extractors.normalise import count_words, fewest_words
 
 #: characters: 300, 600, 1000 and 2000 gave the same answers on the golden corpus (2026-11); py3langid took 0.48 ms
 #: a page on 600 and 0.88 ms on 1000.

@@ -12,8 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from extractors.charset import decode_html
-from extractors.dom import parse
+from palimpsest.extractors.charset import decode_html
+from palimpsest.extractors.dom import parse
 
 #: Full names of a privacy policy, by language (compared case-folded and NFKC-normalised).
 POLICY_NAMES = {

@@ -19,7 +19,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from extractors.plaintext import join_blocks
+from palimpsest.extractors.plaintext import join_blocks
+
 from palimpsest.errors import EmptyText, UnsupportedMedia
 
 EXTRACTOR = "palimpsest-pdf-1"

@@ -6,19 +6,20 @@ import re
 from collections.abc import Mapping
 from html import unescape
 
-from extractors.charset import decode_html
-from extractors.html import main_text
-from extractors.language import detect_language
-from extractors.normalise import normalise
-from extractors.pdf import EXTRACTOR as PDF
-from extractors.pdf import pdf_text
-from extractors.plaintext import EXTRACTOR as PLAIN
-from extractors.plaintext import plain_text
-from extractors.quality import OK, classify
-from extractors.records import Extracted
-from extractors.sections import canonical_headings
-from extractors.stated_date import stated_date
-from fetchers.records import header_value
+from palimpsest.extractors.charset import decode_html
+from palimpsest.extractors.html import main_text
+from palimpsest.extractors.language import detect_language
+from palimpsest.extractors.normalise import normalise
+from palimpsest.extractors.pdf import EXTRACTOR as PDF
+from palimpsest.extractors.pdf import pdf_text
+from palimpsest.extractors.plaintext import EXTRACTOR as PLAIN
+from palimpsest.extractors.plaintext import plain_text
+from palimpsest.extractors.quality import OK, classify
+from palimpsest.extractors.records import Extracted
+from palimpsest.extractors.sections import canonical_headings
+from palimpsest.extractors.stated_date import stated_date
+from palimpsest.fetchers.records import header_value
+
 from palimpsest.errors import EmptyText, UnsupportedMedia, UnusableText
 
 _TEXT_TYPES = ("text/plain",)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from extractors.normalise import tokens
-from extractors.stated_date import DATE_PATTERNS
+from palimpsest.extractors.normalise import tokens
+from palimpsest.extractors.stated_date import DATE_PATTERNS
 
 _SHINGLE = 3
 _RESEMBLANCE = 0.9

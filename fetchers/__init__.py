@@ -3,12 +3,12 @@
 Nothing here imports duckdb: fetchers hand typed records to the flows, which store them.
 """
 
-from fetchers.client import ArchiveClient
-from fetchers.groups import GroupResult, fetch_group
-from fetchers.records import Capture, Fetched, sha1_base32
-from fetchers.replay import fetch_capture
-from fetchers.search import SearchResult, search_captures
-from fetchers.warcstore import WarcRef, WarcStore
+from palimpsest.fetchers.client import ArchiveClient
+from palimpsest.fetchers.groups import GroupResult, fetch_group
+from palimpsest.fetchers.records import Capture, Fetched, sha1_base32
+from palimpsest.fetchers.replay import fetch_capture
+from palimpsest.fetchers.search import SearchResult, search_captures
+from palimpsest.fetchers.warcstore import WarcRef, WarcStore
 
 __all__ = [
     "ArchiveClient",

@@ -30,10 +30,10 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
+from palimpsest.fetchers.cdx import looks_truncated
+from palimpsest.fetchers.limiter import RateLimiter, limiter_for
+from palimpsest.fetchers.records import header_value
 
-from fetchers.cdx import looks_truncated
-from fetchers.limiter import RateLimiter, limiter_for
-from fetchers.records import header_value
 from palimpsest import __version__
 from palimpsest.errors import (
     ArchiveError,

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fetchers.client import ArchiveClient
-from fetchers.records import Capture, Fetched
-from fetchers.replay import fetch_capture
+from palimpsest.fetchers.client import ArchiveClient
+from palimpsest.fetchers.records import Capture, Fetched
+from palimpsest.fetchers.replay import fetch_capture
+
 from palimpsest.errors import (
     Blocked,
     OutsideArchive,

@@ -9,13 +9,13 @@ from __future__ import annotations
 from importlib import import_module
 
 _FLOWS = {
-    "crawl_policy": "flows.policy",
-    "crawl_sites": "flows.multi",
-    "refresh_all": "flows.multi",
-    "discover_policy": "flows.discover",
-    "import_corpus": "flows.corpus",
-    "verify_corpus": "flows.corpus",
-    "reextract": "flows.corpus",
+    "crawl_policy": "palimpsest.flows.policy",
+    "crawl_sites": "palimpsest.flows.multi",
+    "refresh_all": "palimpsest.flows.multi",
+    "discover_policy": "palimpsest.flows.discover",
+    "import_corpus": "palimpsest.flows.corpus",
+    "verify_corpus": "palimpsest.flows.corpus",
+    "reextract": "palimpsest.flows.corpus",
 }
 
 __all__ = [
@@ -32,5 +32,5 @@ __all__ = [
 def __getattr__(name: str) -> object:
     module = _FLOWS.get(name)
     if module is None:
-        raise AttributeError(f"module 'flows' has no attribute {name!r}")
+        raise AttributeError(f"module 'palimpsest.flows' has no attribute {name!r}")
     return getattr(import_module(module), name)

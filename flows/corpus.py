@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from palimpsest.flows.reextraction import reextract as reextract_all
+from palimpsest.flows.verification import verify_imports
+from palimpsest.warehouse import warehouse
+from palimpsest.warehouse.imports import import_documents, read_documents
 from prefect import flow, get_run_logger
 
-from flows.reextraction import reextract as reextract_all
-from flows.verification import verify_imports
 from palimpsest.settings import Settings
 from palimpsest.timestamps import parse_timestamp
-from warehouse import warehouse
-from warehouse.imports import import_documents, read_documents
 
 
 @flow(name="import_corpus", log_prints=False, retries=0)

@@ -22,12 +22,13 @@ from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from flows import pipeline, progress, sampling
+from palimpsest.flows import pipeline, progress, sampling
+from palimpsest.warehouse import store, warehouse
+from palimpsest.warehouse.changes import Change, changes
+from palimpsest.warehouse.records import CaptureRow
+
 from palimpsest.errors import TerminalArchiveError
 from palimpsest.settings import Settings
-from warehouse import store, warehouse
-from warehouse.changes import Change, changes
-from warehouse.records import CaptureRow
 
 log = logging.getLogger(__name__)
 

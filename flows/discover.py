@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from palimpsest.flows.discovery import Discovery, discover
+from palimpsest.flows.fleet import Meter
+from palimpsest.flows.multi import NothingDone
+from palimpsest.flows.notify import run_logger
+from palimpsest.flows.policy import crawl_policy
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.discovery import Discovery, discover
-from flows.fleet import Meter
-from flows.multi import NothingDone
-from flows.notify import run_logger
-from flows.policy import crawl_policy
 from palimpsest.settings import Settings
 
 find_policy_links = task(name="find_policy_links", cache_policy=NO_CACHE, retries=0, persist_result=False)(discover)

@@ -14,14 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from extractors.links import policy_links
-from fetchers import ArchiveClient, Capture, Fetched, fetch_capture, search_captures
-from flows.crawl import default_site
-from flows.pipeline import client_for
-from flows.sampling import period_of
+from palimpsest.extractors.links import policy_links
+from palimpsest.fetchers import ArchiveClient, Capture, Fetched, fetch_capture, search_captures
+from palimpsest.flows.crawl import default_site
+from palimpsest.flows.pipeline import client_for
+from palimpsest.flows.sampling import period_of
+from palimpsest.warehouse import store, warehouse
+
 from palimpsest.errors import ArchiveUnreachable, PalimpsestError
 from palimpsest.settings import Settings
-from warehouse import store, warehouse
 
 #: Archived redirects followed from one homepage capture before giving up on it (the crawl cuts loops the same way).
 MAX_REDIRECTS = 3

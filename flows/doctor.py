@@ -24,12 +24,11 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-
-from fetchers.records import sha1_base32
-from fetchers.warcstore import WarcRef, WarcStore, WarcStoreError
-from warehouse.integrity import remove_repeats, repeats
-from warehouse.migrations import LEDGER, applied, available, pending
-from warehouse.versions import rebuild_versions, stale_sites
+from palimpsest.fetchers.records import sha1_base32
+from palimpsest.fetchers.warcstore import WarcRef, WarcStore, WarcStoreError
+from palimpsest.warehouse.integrity import remove_repeats, repeats
+from palimpsest.warehouse.migrations import LEDGER, applied, available, pending
+from palimpsest.warehouse.versions import rebuild_versions, stale_sites
 
 #: The contract's views, and a probe for the macro.
 VIEWS = ("captures", "versions", "changes", "sections")

@@ -17,14 +17,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flows.crawl import PLAIN, CrawlReport, Steps, run_crawl
-from flows.pipeline import client_for
-from flows.sites import SiteEntry
+from palimpsest.flows.crawl import PLAIN, CrawlReport, Steps, run_crawl
+from palimpsest.flows.pipeline import client_for
+from palimpsest.flows.sites import SiteEntry
+from palimpsest.warehouse import warehouse
+from palimpsest.warehouse.changes import tracked_sites
+
 from palimpsest.errors import PalimpsestError
 from palimpsest.settings import Settings
 from palimpsest.timestamps import parse_timestamp
-from warehouse import warehouse
-from warehouse.changes import tracked_sites
 
 log = logging.getLogger(__name__)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from palimpsest.flows.fleet import SITE_WORKERS, RunReport, crawl_many, refresh_entries
+from palimpsest.flows.notify import announce, publish, run_logger
+from palimpsest.flows.sites import read_sites
+from palimpsest.flows.tasks import TASKS
 from prefect import flow
 
-from flows.fleet import SITE_WORKERS, RunReport, crawl_many, refresh_entries
-from flows.notify import announce, publish, run_logger
-from flows.sites import read_sites
-from flows.tasks import TASKS
 from palimpsest.errors import PalimpsestError
 from palimpsest.settings import Settings
 

@@ -12,19 +12,20 @@ from datetime import datetime
 from functools import lru_cache, partial
 from pathlib import Path
 
-from extractors import Extracted, extract_policy
-from extractors.html import EXTRACTOR
-from extractors.quality import OK
-from fetchers import ArchiveClient, Capture, Fetched, SearchResult, WarcRef, WarcStore
-from fetchers.groups import fetch_group
-from fetchers.search import search_captures
-from fetchers.warcstore import WarcStoreError
-from flows.records import ExtractOutcome, FetchOutcome, Plan, StoreSummary
+from palimpsest.extractors import Extracted, extract_policy
+from palimpsest.extractors.html import EXTRACTOR
+from palimpsest.extractors.quality import OK
+from palimpsest.fetchers import ArchiveClient, Capture, Fetched, SearchResult, WarcRef, WarcStore
+from palimpsest.fetchers.groups import fetch_group
+from palimpsest.fetchers.search import search_captures
+from palimpsest.fetchers.warcstore import WarcStoreError
+from palimpsest.flows.records import ExtractOutcome, FetchOutcome, Plan, StoreSummary
+from palimpsest.warehouse import store, warehouse
+from palimpsest.warehouse.records import CaptureRow, ExtractionRow, PayloadRow, SectionRow, TextRow
+from palimpsest.warehouse.versions import rebuild_versions
+
 from palimpsest.errors import ExtractionError, PalimpsestError, UnusableText
 from palimpsest.settings import Settings
-from warehouse import store, warehouse
-from warehouse.records import CaptureRow, ExtractionRow, PayloadRow, SectionRow, TextRow
-from warehouse.versions import rebuild_versions
 
 log = logging.getLogger(__name__)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from palimpsest.flows.crawl import run_crawl
+from palimpsest.flows.fleet import Meter, SiteResult
+from palimpsest.flows.notify import announce, publish, run_logger
+from palimpsest.flows.tasks import TASKS
 from prefect import flow
 
-from flows.crawl import run_crawl
-from flows.fleet import Meter, SiteResult
-from flows.notify import announce, publish, run_logger
-from flows.tasks import TASKS
 from palimpsest.settings import Settings
 from palimpsest.timestamps import parse_timestamp
 

@@ -6,8 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from fetchers import Capture, Fetched, WarcRef
-from warehouse.records import CaptureRow, ExtractionRow, TextRow
+from palimpsest.fetchers import Capture, Fetched, WarcRef
+from palimpsest.warehouse.records import CaptureRow, ExtractionRow, TextRow
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,15 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from extractors.html import EXTRACTOR
-from fetchers import Capture, Fetched, WarcRef
-from fetchers.warcstore import WarcStoreError
-from flows.pipeline import extract_texts, warc_store_for
-from flows.records import FetchOutcome
+from palimpsest.extractors.html import EXTRACTOR
+from palimpsest.fetchers import Capture, Fetched, WarcRef
+from palimpsest.fetchers.warcstore import WarcStoreError
+from palimpsest.flows.pipeline import extract_texts, warc_store_for
+from palimpsest.flows.records import FetchOutcome
+from palimpsest.warehouse import store, warehouse
+from palimpsest.warehouse.versions import rebuild_versions
+
 from palimpsest.settings import Settings
-from warehouse import store, warehouse
-from warehouse.versions import rebuild_versions
 
 log = logging.getLogger(__name__)
 

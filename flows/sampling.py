@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
-from fetchers import Capture
+from palimpsest.fetchers import Capture
+
 from palimpsest.errors import BadInput
 
 PERIODS = ("daily", "weekly", "monthly", "yearly")

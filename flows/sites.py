@@ -18,7 +18,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.sampling import check_period
+from palimpsest.flows.sampling import check_period
+
 from palimpsest.errors import BadInput, PalimpsestError
 from palimpsest.timestamps import parse_timestamp
 

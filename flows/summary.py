@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flows.fleet import RunReport
-from warehouse.changes import Change
+from palimpsest.flows.fleet import RunReport
+from palimpsest.warehouse.changes import Change
 
 EVENT = "palimpsest.policy.changed"
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from extractors import extract_policy, text_sha256
-from extractors.similarity import resemblance
-from fetchers import Capture, fetch_capture
-from flows.pipeline import client_for
+from palimpsest.extractors import extract_policy, text_sha256
+from palimpsest.extractors.similarity import resemblance
+from palimpsest.fetchers import Capture, fetch_capture
+from palimpsest.flows.pipeline import client_for
+from palimpsest.warehouse import warehouse
+
 from palimpsest.errors import PalimpsestError
 from palimpsest.settings import Settings
-from warehouse import warehouse
 
 #: At or above this resemblance the snapshot is said to show the imported text ("similar").
 SIMILAR = 0.5

@@ -29,8 +29,8 @@ def search(
 
     Example: palimpsest search "third parties" --site example.com --at 2018
     """
-    from warehouse import connect, queries  # noqa: PLC0415
-    from warehouse import search as fts  # noqa: PLC0415
+    from palimpsest.warehouse import connect, queries  # noqa: PLC0415
+    from palimpsest.warehouse import search as fts  # noqa: PLC0415
 
     if format_ not in FORMATS:
         raise BadInput(f"--format must be one of {', '.join(FORMATS)}")
@@ -64,8 +64,8 @@ def import_(
 
     Example: palimpsest import policy.md --site example.com --at 2016-05-01
     """
-    from warehouse import connect  # noqa: PLC0415
-    from warehouse.imports import import_documents, read_documents  # noqa: PLC0415
+    from palimpsest.warehouse import connect  # noqa: PLC0415
+    from palimpsest.warehouse.imports import import_documents, read_documents  # noqa: PLC0415
 
     moment = parse_timestamp(at) if at else None
     documents = read_documents(files)
@@ -94,9 +94,9 @@ def export(
 
     Example: palimpsest export out/ --format parquet
     """
-    from warehouse import connect  # noqa: PLC0415
-    from warehouse.export import FORMATS as EXPORTS  # noqa: PLC0415
-    from warehouse.export import export as write  # noqa: PLC0415
+    from palimpsest.warehouse import connect  # noqa: PLC0415
+    from palimpsest.warehouse.export import FORMATS as EXPORTS  # noqa: PLC0415
+    from palimpsest.warehouse.export import export as write  # noqa: PLC0415
 
     if format_ not in EXPORTS:
         raise BadInput(f"--format must be one of {', '.join(EXPORTS)}")
@@ -119,7 +119,7 @@ def verify(
 
     Example: palimpsest verify --site example.com
     """
-    from flows.verification import verify_imports  # noqa: PLC0415
+    from palimpsest.flows.verification import verify_imports  # noqa: PLC0415
 
     if format_ not in FORMATS:
         raise BadInput(f"--format must be one of {', '.join(FORMATS)}")
@@ -139,7 +139,7 @@ def reextract() -> None:
 
     Example: palimpsest reextract
     """
-    from flows.reextraction import reextract as run  # noqa: PLC0415
+    from palimpsest.flows.reextraction import reextract as run  # noqa: PLC0415
 
     with console.status("re-extracting the stored captures …"):
         summary = run(settings())

@@ -40,7 +40,7 @@ def crawl(
             parse_timestamp(value, end=end)  # fail on a bad timestamp before starting Prefect
     current = settings()
     export_settings(current)
-    from flows import crawl_policy  # noqa: PLC0415 - imports Prefect (about 2 s)
+    from palimpsest.flows import crawl_policy  # noqa: PLC0415 - imports Prefect (about 2 s)
     from palimpsest.progress import crawl_progress  # noqa: PLC0415
 
     with crawl_progress(current):

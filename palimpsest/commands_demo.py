@@ -19,8 +19,8 @@ def demo() -> None:
 
     Example: palimpsest demo
     """
-    from demo.job import run_demo  # noqa: PLC0415
     from palimpsest.commands_read import print_history, read_history  # noqa: PLC0415
+    from palimpsest.demo.job import run_demo  # noqa: PLC0415
 
     quiet_prefect(verbose=state.verbose)
 
@@ -38,9 +38,9 @@ def serve_demo(
 
     Example: palimpsest serve-demo --port 8080
     """
-    from demo.archive import LocalWayback  # noqa: PLC0415
-    from demo.build import build  # noqa: PLC0415
-    from demo.job import DEMO_DIR  # noqa: PLC0415
+    from palimpsest.demo.archive import LocalWayback  # noqa: PLC0415
+    from palimpsest.demo.build import build  # noqa: PLC0415
+    from palimpsest.demo.job import DEMO_DIR  # noqa: PLC0415
 
     warc, _ = build(DEMO_DIR / "build")
     with LocalWayback([warc], port=port) as wayback:
@@ -66,7 +66,7 @@ def report(
     Example: palimpsest report history.html --site example.com
     """
     from palimpsest.report import write_report  # noqa: PLC0415
-    from warehouse import connect, queries  # noqa: PLC0415
+    from palimpsest.warehouse import connect, queries  # noqa: PLC0415
 
     current = settings()
     con = connect(current.db, read_only=True)

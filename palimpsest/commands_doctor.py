@@ -32,9 +32,9 @@ def doctor(
 
     Example: palimpsest doctor --compact
     """
-    from flows import doctor as checks  # noqa: PLC0415 - DuckDB and warcio only when the command runs
-    from warehouse import compact as compaction  # noqa: PLC0415
-    from warehouse import connect  # noqa: PLC0415
+    from palimpsest.flows import doctor as checks  # noqa: PLC0415 - DuckDB and warcio only when the command runs
+    from palimpsest.warehouse import compact as compaction  # noqa: PLC0415
+    from palimpsest.warehouse import connect  # noqa: PLC0415
 
     current = settings()
     if compact:

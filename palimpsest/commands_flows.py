@@ -29,7 +29,7 @@ def discover(
         raise BadInput(f"{homepage!r} is not a URL; give the full address, e.g. https://{homepage}")
     current = settings()
     export_settings(current)
-    from flows import discover_policy  # noqa: PLC0415 - imports Prefect (about 2 s)
+    from palimpsest.flows import discover_policy  # noqa: PLC0415 - imports Prefect (about 2 s)
     from palimpsest.progress import crawl_progress  # noqa: PLC0415
 
     with crawl_progress(current):
@@ -53,14 +53,14 @@ def crawl_sites(
 
     Example: palimpsest crawl-sites sites.csv
     """
-    from flows.sites import read_sites  # noqa: PLC0415
+    from palimpsest.flows.sites import read_sites  # noqa: PLC0415
 
     read_sites(sites_file)  # a bad file fails here, before Prefect starts
     if workers < 1:
         raise BadInput("--workers must be at least 1")
     current = settings()
     export_settings(current)
-    from flows import crawl_sites as flow  # noqa: PLC0415 - imports Prefect (about 2 s)
+    from palimpsest.flows import crawl_sites as flow  # noqa: PLC0415 - imports Prefect (about 2 s)
     from palimpsest.progress import crawl_progress  # noqa: PLC0415
 
     with crawl_progress(current):
@@ -79,7 +79,7 @@ def refresh(
     """
     current = settings()
     export_settings(current)
-    from flows import refresh_all  # noqa: PLC0415 - imports Prefect (about 2 s)
+    from palimpsest.flows import refresh_all  # noqa: PLC0415 - imports Prefect (about 2 s)
     from palimpsest.progress import crawl_progress  # noqa: PLC0415
 
     with crawl_progress(current):

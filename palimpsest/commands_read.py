@@ -37,7 +37,7 @@ HISTORY_COLUMNS = [
 def read_history(db: Path, site: str) -> SiteHistory:
     """One site's history; an unknown site raises UnknownSite with the closest tracked names."""
     from palimpsest.history import load_history  # noqa: PLC0415
-    from warehouse import connect, queries  # noqa: PLC0415
+    from palimpsest.warehouse import connect, queries  # noqa: PLC0415
 
     con = connect(db, read_only=True)
     try:
@@ -187,7 +187,7 @@ def show(
 
 def _provenance(history: SiteHistory, number: int, moment, replay_prefix: str) -> list[str]:
     from palimpsest.history import snapshot_url  # noqa: PLC0415
-    from warehouse.seeds import UNCITED  # noqa: PLC0415
+    from palimpsest.warehouse.seeds import UNCITED  # noqa: PLC0415
 
     v = history.version(number)
     assert v is not None  # noqa: S101 - the caller picked it from this history
@@ -264,7 +264,7 @@ def sql(
 
     Example: palimpsest sql "SELECT site, count(*) FROM versions GROUP BY site" --format csv
     """
-    from warehouse import connect, queries  # noqa: PLC0415
+    from palimpsest.warehouse import connect, queries  # noqa: PLC0415
 
     if format_ not in FORMATS:
         raise BadInput(f"--format must be one of {', '.join(FORMATS)}")
@@ -282,7 +282,7 @@ def sites(format_: Annotated[str, typer.Option("--format", help="table, csv or j
 
     Example: palimpsest sites --format json
     """
-    from warehouse import connect, queries  # noqa: PLC0415
+    from palimpsest.warehouse import connect, queries  # noqa: PLC0415
 
     if format_ not in FORMATS:
         raise BadInput(f"--format must be one of {', '.join(FORMATS)}")

@@ -10,9 +10,9 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from extractors.diff import Piece, word_diff
-from extractors.normalise import normalise
-from extractors.sections import Section, split_sections
+from palimpsest.extractors.diff import Piece, word_diff
+from palimpsest.extractors.normalise import normalise
+from palimpsest.extractors.sections import Section, split_sections
 from palimpsest.redline import redline
 
 _SENTENCE_END = re.compile(r"[.!?:;,。．！？：；、」』）)]\s*$")

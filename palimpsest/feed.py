@@ -13,9 +13,9 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.summary import snapshot_url
-from warehouse import warehouse
-from warehouse.changes import Change, changes
+from palimpsest.flows.summary import snapshot_url
+from palimpsest.warehouse import warehouse
+from palimpsest.warehouse.changes import Change, changes
 
 ATOM = "http://www.w3.org/2005/Atom"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -25,7 +25,7 @@ def write_feed(db: Path | str, out: Path | str, *, replay_url: str, site: str | 
     """Write the feed of every site's (or ``site``'s) changes to ``out``; returns the number of entries."""
     with warehouse(db, read_only=True) as con:
         if site is not None:
-            from warehouse.queries import resolve_site  # noqa: PLC0415
+            from palimpsest.warehouse.queries import resolve_site  # noqa: PLC0415
 
             site = resolve_site(con, site)
         found = changes(con, site)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from warehouse import queries
-from warehouse.records import Version as StoredVersion
+from palimpsest.warehouse import queries
+from palimpsest.warehouse.records import Version as StoredVersion
 
 #: Outcomes of captures whose text belongs to a version.
 TEXT_OUTCOMES = frozenset({"version", "same-text", "imported"})

@@ -39,8 +39,8 @@ def rate_limit_note(client: object) -> str:
 @contextmanager
 def crawl_progress(settings: Settings) -> Iterator[None]:
     """Show the progress of every crawl run in this process inside the block."""
-    from flows import progress  # noqa: PLC0415 - light, but keeps the CLI's import graph lazy
-    from flows.pipeline import client_for  # noqa: PLC0415
+    from palimpsest.flows import progress  # noqa: PLC0415 - light, but keeps the CLI's import graph lazy
+    from palimpsest.flows.pipeline import client_for  # noqa: PLC0415
 
     client = client_for(settings)
     reports: dict[int, object] = {}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import difflib
 
-from extractors.diff import Piece, add_piece, word_diff
-from extractors.normalise import tokens
+from palimpsest.extractors.diff import Piece, add_piece, word_diff
+from palimpsest.extractors.normalise import tokens
 
 #: Two lines this similar (share of words in common) are one line edited, not one removed and one added.
 SAME_LINE = 0.5

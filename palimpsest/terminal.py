@@ -5,8 +5,8 @@ Everything goes through ``palimpsest.output``: coloured on a terminal, plain tex
 
 from __future__ import annotations
 
-from extractors.diff import word_delta
 from palimpsest.comparison import SectionChange, compare_sections, hunks, outline, summary
+from palimpsest.extractors.diff import word_delta
 from palimpsest.history import SiteHistory, Version, snapshot_url, span
 from palimpsest.output import console, say, say_pieces
 

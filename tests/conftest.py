@@ -45,7 +45,7 @@ for _name in [
 @pytest.fixture(autouse=True)
 def _fresh_limiters() -> Iterator[None]:
     """Every test starts with fresh per-endpoint limiters (they are process-wide by design)."""
-    from fetchers.limiter import reset_limiters
+    from palimpsest.fetchers.limiter import reset_limiters
 
     reset_limiters()
     yield
@@ -55,7 +55,7 @@ def _fresh_limiters() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """The demo WARC and its expected versions, built once per session."""
-    from demo.build import build
+    from palimpsest.demo.build import build
 
     warc, expected = build(tmp_path_factory.mktemp("demo-build"))
     return warc, json.loads(expected.read_text(encoding="utf-8"))
@@ -64,7 +64,7 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 @pytest.fixture(scope="session")
 def wayback(demo_build: tuple[Path, dict]) -> Iterator[object]:
     """A real pywb serving the demo WARC on a free loopback port."""
-    from demo.archive import LocalWayback
+    from palimpsest.demo.archive import LocalWayback
 
     warc, _ = demo_build
     with LocalWayback([warc]) as server:
@@ -88,7 +88,7 @@ def timelines(tmp_path_factory: pytest.TempPathFactory) -> dict:
 @pytest.fixture(scope="session")
 def timeline_wayback(timelines: dict) -> Iterator[object]:
     """A real pywb serving the synthetic histories on a free loopback port."""
-    from demo.archive import LocalWayback
+    from palimpsest.demo.archive import LocalWayback
 
     with LocalWayback([t.warc for t in timelines.values()]) as server:
         yield server

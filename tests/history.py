@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extractors import count_words, text_sha256
-from warehouse import connect, store
-from warehouse.records import CaptureRow, TextRow
-from warehouse.versions import rebuild_versions
+from palimpsest.extractors import count_words, text_sha256
+from palimpsest.warehouse import connect, store
+from palimpsest.warehouse.records import CaptureRow, TextRow
+from palimpsest.warehouse.versions import rebuild_versions
 
 OLD_URL = "http://shop.example/privacy"
 NEW_URL = "https://shop.example/legal/privacy"

@@ -9,8 +9,9 @@ from collections import Counter
 from itertools import pairwise
 from pathlib import Path
 
+from palimpsest.warehouse import connect
+
 from tests.servers import FaultArchive, Page
-from warehouse import connect
 
 #: The contract's outcomes; ``error:`` and ``skipped:`` carry a reason.
 OUTCOMES = {"version", "same-text", "redirect", "not-found", "imported"}

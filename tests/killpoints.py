@@ -40,9 +40,9 @@ def install() -> None:
             if passes["n"] >= int(count or 1):
                 os.kill(os.getpid(), signal.SIGKILL)
 
-    from fetchers.client import ArchiveClient
-    from fetchers.warcstore import WarcStore
-    from warehouse import store, versions
+    from palimpsest.fetchers.client import ArchiveClient
+    from palimpsest.fetchers.warcstore import WarcStore
+    from palimpsest.warehouse import store, versions
 
     targets: dict[str, tuple[object, str, bool]] = {
         "cdx": (ArchiveClient, "get_cdx", True),

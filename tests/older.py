@@ -7,12 +7,13 @@ changes, so that a file migrated from it can be compared, view by view, with one
 
 from __future__ import annotations
 
-from extractors import count_words, text_sha256
-from extractors.diff import word_delta
-from extractors.sections import split_sections
-from extractors.similarity import is_minor
+from palimpsest.extractors import count_words, text_sha256
+from palimpsest.extractors.diff import word_delta
+from palimpsest.extractors.sections import split_sections
+from palimpsest.extractors.similarity import is_minor
+from palimpsest.warehouse import store
+
 from tests.history import NEW_URL, OLD_URL, TEXT_A, TEXT_B, at
-from warehouse import store
 
 _CAPTURES = [
     (OLD_URL, "20150101000000", "DA1", 200, "same-text", TEXT_A, None),

@@ -6,11 +6,12 @@ Both are written through the store API, so they reach the report through the sam
 
 from __future__ import annotations
 
-from extractors import count_words, text_sha256
+from palimpsest.extractors import count_words, text_sha256
+from palimpsest.warehouse import store
+from palimpsest.warehouse.records import CaptureRow, TextRow
+from palimpsest.warehouse.versions import rebuild_versions
+
 from tests.history import at
-from warehouse import store
-from warehouse.records import CaptureRow, TextRow
-from warehouse.versions import rebuild_versions
 
 JA_URL = "https://www.sakura-shop.example/privacy/"
 JA_OLD = (

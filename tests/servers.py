@@ -16,7 +16,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from fetchers.records import sha1_base32
+from palimpsest.fetchers.records import sha1_base32
 
 IA = "https://web.archive.org"
 
@@ -348,7 +348,7 @@ def quick_client(server: object, **options: object):
 
     The real defaults (a minute's cool-down, seconds of back-off) are what IA needs; the logic is the same.
     """
-    from fetchers import ArchiveClient
+    from palimpsest.fetchers import ArchiveClient
 
     values: dict = {
         "cdx_rate": 6000.0,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from warehouse import connect
+from palimpsest.warehouse import connect
 
 QUERIES = {
     "captures": (

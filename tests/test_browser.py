@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from palimpsest.warehouse import connect
 
 from tests.browser import CHROMIUM, chromium, japanese_fonts
 from tests.conftest import settings_for
-from warehouse import connect
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +20,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def demo_report(wayback, demo_build, prefect_harness, tmp_path_factory) -> dict:
     """Crawl every demo site with ``crawl_policy`` and write the report, as ``make demo`` does."""
-    from flows import crawl_policy
+    from palimpsest.flows import crawl_policy
+
     from palimpsest.report import write_report
 
     _, expected = demo_build

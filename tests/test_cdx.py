@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from palimpsest.fetchers.cdx import collapse, dedupe, parse_cdx, parse_cdx_timestamp
+from palimpsest.fetchers.records import Capture
 
-from fetchers.cdx import collapse, dedupe, parse_cdx, parse_cdx_timestamp
-from fetchers.records import Capture
 from tests.shared import cassette, cdx_fixture
 
 

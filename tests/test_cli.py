@@ -13,14 +13,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from palimpsest.warehouse import connect
+from palimpsest.warehouse.versions import rebuild_versions
 from rich.console import Console
 
 from palimpsest import commands_read, output
 from palimpsest.cli import main
 from tests.history import NEW_URL, TEXT_B, history_file
 from tests.report_sites import build_markup
-from warehouse import connect
-from warehouse.versions import rebuild_versions
 
 ARCHIVE = "http://archive.test/web/"
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from palimpsest.fetchers.search import search_captures
 
-from fetchers.search import search_captures
 from palimpsest.errors import ArchiveUnreachable, Blocked, TransientArchiveError
 from tests.servers import FaultArchive, LoopbackServer, Page, cassette_handler, quick_client
 from tests.shared import cassette
@@ -154,8 +154,8 @@ def test_every_thread_gets_its_own_session() -> None:
 
 
 def test_the_fetcher_is_the_only_retry_layer() -> None:
-    from flows.policy import crawl_policy
-    from flows.tasks import TASKS
+    from palimpsest.flows.policy import crawl_policy
+    from palimpsest.flows.tasks import TASKS
 
     assert [step.task.retries for step in TASKS] == [0] * len(TASKS)
     assert crawl_policy.retries == 0

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from palimpsest.warehouse import connect
 
 from tests.shared import require_shared
-from warehouse import connect
 
 pytestmark = pytest.mark.slow
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 def test_corpus_flows_are_importable_by_name() -> None:
     from prefect.flows import Flow
 
-    import flows
+    from palimpsest import flows
 
     for name in ("import_corpus", "verify_corpus", "reextract"):
         assert isinstance(getattr(flows, name), Flow)
@@ -21,7 +21,7 @@ def test_corpus_flows_are_importable_by_name() -> None:
 
 
 def test_import_corpus_and_reextract_run_as_flows(prefect_harness, tmp_path, monkeypatch) -> None:
-    from flows import import_corpus, reextract, verify_corpus
+    from palimpsest.flows import import_corpus, reextract, verify_corpus
 
     seeds = sorted(p for p in require_shared("seeds").glob("0*.txt") if p.name[:3] in {"000", "003", "004"})
     db = tmp_path / "w.duckdb"

@@ -10,7 +10,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
-    from demo.build import build
+    from palimpsest.demo.build import build
 
     first = build(tmp_path / "a")
     second = build(tmp_path / "b")

@@ -11,9 +11,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from palimpsest.warehouse import connect
 
 from tests.conftest import settings_for
-from warehouse import connect
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +29,7 @@ def _export(settings) -> None:
 @pytest.fixture(scope="module")
 def crawled(wayback, demo_build, prefect_harness, tmp_path_factory) -> dict:
     """Crawl every demo site with the Prefect flow, then crawl them all again."""
-    from flows import crawl_policy
+    from palimpsest.flows import crawl_policy
 
     _, expected = demo_build
     settings = settings_for(wayback, tmp_path_factory.mktemp("e2e") / "palimpsest.duckdb")
@@ -115,7 +115,7 @@ def test_a_rerun_fetches_nothing_and_changes_nothing(crawled: dict) -> None:
 
 
 def test_raw_captures_are_kept_in_warc_files(crawled: dict) -> None:
-    from fetchers import WarcRef, WarcStore, sha1_base32
+    from palimpsest.fetchers import WarcRef, WarcStore, sha1_base32
 
     settings = crawled["settings"]
     con = connect(settings.db, read_only=True)

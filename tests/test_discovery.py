@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from palimpsest.extractors.links import policy_links, score
+from palimpsest.warehouse import connect
 
-from extractors.links import policy_links, score
 from tests.conftest import settings_for, use_settings
-from warehouse import connect
 
 #: Hand-written footers (ours), one per language: the policy link must beat the terms, contact and cookie links.
 FOOTERS = {
@@ -46,8 +46,8 @@ def test_the_url_alone_points_the_way_and_other_legal_pages_score_nothing() -> N
 
 
 def test_lineage_joins_consecutive_sightings_and_splits_when_the_link_moves() -> None:
-    from fetchers import Capture
-    from flows.discovery import Sighting, lineage
+    from palimpsest.fetchers import Capture
+    from palimpsest.flows.discovery import Sighting, lineage
 
     def seen(year: int, url: str | None) -> Sighting:
         return Sighting(Capture(datetime(year, 1, 1, tzinfo=UTC), "http://a.example/", "D"), url)
@@ -60,8 +60,8 @@ def test_lineage_joins_consecutive_sightings_and_splits_when_the_link_moves() ->
 
 
 def test_a_year_with_only_archived_redirects_is_kept_as_its_first_redirect() -> None:
-    from fetchers import Capture
-    from flows.discovery import yearly
+    from palimpsest.fetchers import Capture
+    from palimpsest.flows.discovery import yearly
 
     def shot(stamp: str, status: int | None) -> Capture:
         when = datetime.strptime(stamp, "%Y%m%d").replace(tzinfo=UTC)
@@ -74,7 +74,7 @@ def test_a_year_with_only_archived_redirects_is_kept_as_its_first_redirect() -> 
 
 @pytest.mark.slow
 def test_discovery_on_the_demo_homepages_in_pywb(wayback, demo_build: tuple[Path, dict], tmp_path: Path) -> None:
-    from flows.discovery import discover
+    from palimpsest.flows.discovery import discover
 
     _, expected = demo_build
     settings = settings_for(wayback, tmp_path / "w.duckdb")
@@ -101,7 +101,7 @@ def test_discovery_on_the_demo_homepages_in_pywb(wayback, demo_build: tuple[Path
 def test_discover_policy_flow_chains_into_the_crawl(
     wayback, demo_build: tuple[Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness
 ) -> None:
-    from flows import discover_policy
+    from palimpsest.flows import discover_policy
 
     _, expected = demo_build
     fjord = next(s for s in expected["sites"] if s["site"] == "fjordfit.example")

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from palimpsest.flows import pipeline
+from palimpsest.flows.crawl import run_crawl
+from palimpsest.warehouse import connect, warehouse
+from palimpsest.warehouse.migrations import available, migrate
 
-from flows import pipeline
-from flows.crawl import run_crawl
 from palimpsest.cli import main
 from tests.conftest import settings_for
 from tests.invariants import assert_nothing_lost, listed
@@ -19,8 +21,6 @@ from tests.servers import FaultArchive, Page, quick_client
 from tests.snapshots import checksums
 from tests.test_storage import file_before_compaction, snapshot
 from tests.timelines import page
-from warehouse import connect, warehouse
-from warehouse.migrations import available, migrate
 
 URL = "https://bakery.example/privacy"
 PAGES = [Page(URL, f"2019{i:02d}01120000", page(i // 3, i)) for i in range(1, 7)]

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-
-from fetchers import Capture, Fetched
-from flows.pipeline import FetchOutcome, extract_texts
-from warehouse import connect, store
-from warehouse.records import CaptureRow, TextRow
-from warehouse.versions import rebuild_versions
+from palimpsest.fetchers import Capture, Fetched
+from palimpsest.flows.pipeline import FetchOutcome, extract_texts
+from palimpsest.warehouse import connect, store
+from palimpsest.warehouse.records import CaptureRow, TextRow
+from palimpsest.warehouse.versions import rebuild_versions
 
 SITE = "shop.example"
 URL = "https://shop.example/privacy"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from extractors import count_words, extract_policy, text_sha256
-from extractors.charset import decode_html
-from extractors.language import detect_language
-from extractors.sections import canonical_headings, split_sections
-from extractors.similarity import is_minor, resemblance
+from palimpsest.extractors import count_words, extract_policy, text_sha256
+from palimpsest.extractors.charset import decode_html
+from palimpsest.extractors.language import detect_language
+from palimpsest.extractors.sections import canonical_headings, split_sections
+from palimpsest.extractors.similarity import is_minor, resemblance
 
 LONG = " ".join(
     f"Clause {n}: we keep the records described in this part for as long as the law requires and then erase them."

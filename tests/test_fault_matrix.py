@@ -17,18 +17,18 @@ import time
 from pathlib import Path
 
 import pytest
+from palimpsest.fetchers import warcstore
+from palimpsest.flows import pipeline
+from palimpsest.flows.crawl import run_crawl
+from palimpsest.warehouse import db as warehouse_db
 from warcio.archiveiterator import ArchiveIterator
 
-from fetchers import warcstore
-from flows import pipeline
-from flows.crawl import run_crawl
 from palimpsest.errors import WarehouseLocked
 from tests.conftest import settings_for
 from tests.invariants import assert_nothing_lost, listed, version_texts
 from tests.servers import JUNK_ROWS, FaultArchive, Page, quick_client
 from tests.shared import REPO
 from tests.timelines import page
-from warehouse import db as warehouse_db
 
 URL = "https://bakery.example/privacy"
 PDF = REPO / "tests" / "fixtures" / "pages" / "2020-pdf-quillnote.pdf"

@@ -11,16 +11,16 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
+from palimpsest.fetchers.records import sha1_base32
+from palimpsest.flows import pipeline
+from palimpsest.flows.crawl import run_crawl
+from palimpsest.warehouse import connect
 
-from fetchers.records import sha1_base32
-from flows import pipeline
-from flows.crawl import run_crawl
 from tests.conftest import settings_for
 from tests.invariants import assert_nothing_lost, listed
 from tests.servers import FaultArchive, Hit, LoopbackServer, Page, Reply, quick_client
 from tests.test_limiter import most_in_any_window
 from tests.timelines import page
-from warehouse import connect
 
 URL = "https://bakery.example/privacy"
 REPLAY_RATE = 600.0  # 100 ms apart

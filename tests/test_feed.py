@@ -7,11 +7,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from palimpsest.warehouse import connect
 
 from palimpsest.cli import main
 from palimpsest.feed import write_feed
 from tests.history import NEW_URL, OLD_URL, history_file
-from warehouse import connect
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from palimpsest.flows.sites import SiteEntry, read_sites
 from prefect.testing.fixtures import asserting_events_worker  # noqa: F401 - a fixture, used by name
 
-from flows.sites import SiteEntry, read_sites
 from palimpsest.errors import BadInput
 from tests.conftest import settings_for, use_settings
 from tests.servers import FaultArchive, Page
@@ -44,9 +44,9 @@ def test_a_bad_sites_file_is_refused_before_any_crawl(tmp_path: Path, text: str,
 
 
 def test_no_task_or_flow_retries_on_top_of_the_fetcher() -> None:
-    from flows import crawl_policy, crawl_sites, discover_policy, refresh_all
-    from flows.discover import find_policy_links
-    from flows.tasks import TASKS
+    from palimpsest.flows import crawl_policy, crawl_sites, discover_policy, refresh_all
+    from palimpsest.flows.discover import find_policy_links
+    from palimpsest.flows.tasks import TASKS
 
     for task in [*(step.task for step in TASKS), find_policy_links]:
         assert task.retries == 0, task.name
@@ -55,7 +55,7 @@ def test_no_task_or_flow_retries_on_top_of_the_fetcher() -> None:
 
 
 def _policy_page() -> bytes:
-    from demo import pages, texts
+    from palimpsest.demo import pages, texts
 
     return pages.modern("Privacy", texts.PEBBLE_2014, site_name="Pebble Weather").encode()
 
@@ -63,9 +63,8 @@ def _policy_page() -> bytes:
 def test_one_site_failing_leaves_the_run_completed_with_the_failure_listed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness
 ) -> None:
+    from palimpsest.flows import crawl_sites
     from prefect.artifacts import Artifact
-
-    from flows import crawl_sites
 
     sites = tmp_path / "sites.csv"
     sites.write_text("url,site\nhttps://good.example/privacy,good\nhttps://bad.example/privacy,bad\n")
@@ -87,7 +86,7 @@ def test_one_site_failing_leaves_the_run_completed_with_the_failure_listed(
 def test_a_run_where_every_site_failed_is_failed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness
 ) -> None:
-    from flows import crawl_sites
+    from palimpsest.flows import crawl_sites
 
     sites = tmp_path / "sites.toml"
     sites.write_text('[[site]]\nurl = "https://a.example/p"\n[[site]]\nurl = "https://b.example/p"\n')
@@ -107,9 +106,8 @@ def test_refresh_fetches_only_what_is_new_and_announces_each_new_version(
     prefect_harness,
     asserting_events_worker,  # noqa: F811 - the fixture imported above
 ) -> None:
+    from palimpsest.flows import crawl_sites, refresh_all
     from prefect.artifacts import Artifact
-
-    from flows import crawl_sites, refresh_all
 
     _, expected = demo_build
     sites = tmp_path / "sites.csv"
@@ -152,9 +150,8 @@ def _changes(worker) -> list:
 
 
 def test_the_webhook_automation_listens_for_policy_changes(prefect_harness) -> None:
+    from palimpsest.flows.automation import webhook_automation
     from prefect.automations import Automation
-
-    from flows.automation import webhook_automation
 
     webhook_automation("https://hooks.example.com/palimpsest", name="policy-changed-test")
     webhook_automation("https://hooks.example.com/palimpsest", name="policy-changed-test")  # replaces, no duplicate

@@ -11,9 +11,9 @@ import json
 from collections import defaultdict
 
 import pytest
+from palimpsest.extractors import extract_policy, normalise
 
 from benchmarks.extraction_eval import PAGES, corpus, evaluate, summary
-from extractors import extract_policy, normalise
 from palimpsest.errors import ExtractionError
 
 ALL = corpus(quality=None)
@@ -78,7 +78,7 @@ def test_each_non_policy_gets_its_quality_class(page: dict, extracted: dict) -> 
 
 
 def test_no_page_comes_out_as_mojibake(extracted: dict) -> None:
-    from demo.build import MOJIBAKE
+    from palimpsest.demo.build import MOJIBAKE
 
     for page in POLICIES:
         text = extracted[page["id"]].text

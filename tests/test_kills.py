@@ -20,8 +20,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from palimpsest.flows.crawl import run_crawl
+from palimpsest.warehouse import connect
 
-from flows.crawl import run_crawl
 from tests.conftest import settings_for
 from tests.invariants import assert_nothing_lost, listed
 from tests.killpoints import POINTS
@@ -29,7 +30,6 @@ from tests.servers import FaultArchive, Page
 from tests.shared import REPO
 from tests.snapshots import checksums
 from tests.timelines import page
-from warehouse import connect
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,7 @@ import sys
 from pathlib import Path
 from tests import killpoints
 killpoints.install()
-from flows.crawl import run_crawl
+from palimpsest.flows.crawl import run_crawl
 from palimpsest.settings import Settings
 
 db, cdx, replay, url = sys.argv[1:5]

@@ -8,8 +8,7 @@ import time
 from itertools import pairwise
 
 import pytest
-
-from fetchers.limiter import RateLimiter, limiter_for
+from palimpsest.fetchers.limiter import RateLimiter, limiter_for
 
 
 class FakeTime:

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from palimpsest.warehouse import connect
 
 from tests.conftest import settings_for
 from tests.shared import REPO
-from warehouse import connect
 
 pytestmark = pytest.mark.slow
 

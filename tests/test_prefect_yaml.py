@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 
 import yaml
@@ -15,10 +14,10 @@ def _deployments() -> list[dict]:
 
 
 def _flow(entrypoint: str):
-    path, _, name = entrypoint.partition(":")
-    module_name = path.removesuffix(".py").replace("/", ".")
-    assert importlib.util.find_spec(module_name) is not None, f"{path} does not exist"
-    return getattr(importlib.import_module(module_name), name)
+    """The flow as a worker loads it: by Prefect's own loader, with no placeholder for a failed import."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    return load_flow_from_entrypoint(entrypoint, use_placeholder_flow=False)
 
 
 def test_every_entrypoint_imports_a_flow() -> None:
@@ -37,8 +36,14 @@ def test_every_parameter_is_in_the_flow_signature() -> None:
             assert name in signature.parameters, f"{deployment['name']}: {name} is not a parameter"
 
 
+def test_entrypoints_name_the_installed_package_not_a_file_of_the_checkout() -> None:
+    # A worker with the wheel installed has no flows/ folder; a module path works there and in a checkout alike.
+    for deployment in _deployments():
+        assert deployment["entrypoint"].startswith("palimpsest.flows:"), deployment["name"]
+
+
 def test_every_flow_is_importable_from_the_flows_package() -> None:
-    import flows
+    from palimpsest import flows
 
     for deployment in _deployments():
         name = deployment["entrypoint"].rpartition(":")[2]

@@ -6,10 +6,10 @@ import io
 from pathlib import Path
 
 import pytest
+from palimpsest.flows import progress
+from palimpsest.flows.crawl import CrawlReport
 from rich.console import Console
 
-from flows import progress
-from flows.crawl import CrawlReport
 from palimpsest.settings import Settings
 
 

@@ -13,15 +13,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from extractors import normalise, text_sha256
-from extractors.charset import decode_html
-from fetchers.cdx import CdxPage, parse_cdx
-from fetchers.records import Capture
-from warehouse import connect
-from warehouse.records import CaptureRow, TextRow
-from warehouse.store import save_captures, save_texts
-from warehouse.versions import rebuild_versions
+from palimpsest.extractors import normalise, text_sha256
+from palimpsest.extractors.charset import decode_html
+from palimpsest.fetchers.cdx import CdxPage, parse_cdx
+from palimpsest.fetchers.records import Capture
+from palimpsest.warehouse import connect
+from palimpsest.warehouse.records import CaptureRow, TextRow
+from palimpsest.warehouse.store import save_captures, save_texts
+from palimpsest.warehouse.versions import rebuild_versions
 
 # --- CDX --------------------------------------------------------------------------------------------------------
 

@@ -6,8 +6,7 @@ The corpus's ``q-*`` pages are checked in test_golden.py; these cases pin the bo
 from __future__ import annotations
 
 import pytest
-
-from extractors.quality import classify
+from palimpsest.extractors.quality import classify
 
 POLICY = (
     "Privacy Policy. We collect your name, e-mail address and the pages you visit. We use cookies to keep you "

@@ -7,15 +7,15 @@ import dataclasses
 import re
 
 import pytest
+from palimpsest.flows import pipeline
+from palimpsest.flows.crawl import run_crawl
+from palimpsest.flows.reextraction import reextract, technical_changes
+from palimpsest.warehouse import connect
 
-from flows import pipeline
-from flows.crawl import run_crawl
-from flows.reextraction import reextract, technical_changes
 from palimpsest.cli import main
 from tests.conftest import settings_for
 from tests.servers import FaultArchive, Page, quick_client
 from tests.timelines import page
-from warehouse import connect
 
 URL = "https://crumbandcrust.example/privacy"
 #: Nothing listens here: any request made during re-extraction would fail the run.

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
+from palimpsest.fetchers import Capture, sha1_base32
+from palimpsest.fetchers.cdx import parse_cdx, parse_cdx_timestamp
+from palimpsest.fetchers.groups import fetch_group
+from palimpsest.fetchers.replay import fetch_capture, inside_archive
 
-from fetchers import Capture, sha1_base32
-from fetchers.cdx import parse_cdx, parse_cdx_timestamp
-from fetchers.groups import fetch_group
-from fetchers.replay import fetch_capture, inside_archive
 from palimpsest.errors import Blocked, NoMemento
 from tests.servers import quick_client
 from tests.shared import cassette
@@ -178,10 +178,11 @@ def test_pywb_archived_redirect_keeps_the_location_as_the_site_sent_it(wayback) 
 
 
 def test_our_own_warcs_replay_in_pywb(wayback, tmp_path) -> None:
-    from demo.archive import LocalWayback
-    from flows.crawl import run_crawl
+    from palimpsest.demo.archive import LocalWayback
+    from palimpsest.flows.crawl import run_crawl
+    from palimpsest.warehouse import connect
+
     from tests.conftest import settings_for
-    from warehouse import connect
 
     settings = settings_for(wayback, tmp_path / "palimpsest.duckdb")
     run_crawl(settings, "http://www.lanternbooks.example/privacy.html")

@@ -6,8 +6,8 @@ import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from palimpsest.extractors.diff import Piece
 
-from extractors.diff import Piece
 from palimpsest.comparison import compare_sections, hunks, outline, summary
 from palimpsest.redline import redline
 

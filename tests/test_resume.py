@@ -16,9 +16,9 @@ import sys
 import time
 
 import pytest
+from palimpsest.fetchers import WarcRef, WarcStore, sha1_base32
+from palimpsest.flows.crawl import run_crawl
 
-from fetchers import WarcRef, WarcStore, sha1_base32
-from flows.crawl import run_crawl
 from tests.conftest import settings_for
 from tests.shared import REPO
 from tests.snapshots import snapshot
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 CHILD = """
 import sys
 from pathlib import Path
-from flows.crawl import run_crawl
+from palimpsest.flows.crawl import run_crawl
 from palimpsest.settings import Settings
 
 db, cdx, replay, url, rate = sys.argv[1:6]
@@ -98,7 +98,7 @@ def test_a_crawl_killed_twice_then_rerun_equals_an_uninterrupted_one(timeline_wa
 
 
 def test_a_finished_crawl_rerun_asks_the_cdx_only(timeline_wayback, timelines, tmp_path) -> None:
-    from flows.pipeline import client_for
+    from palimpsest.flows.pipeline import client_for
 
     timeline = timelines["resume"]
     settings = settings_for(timeline_wayback, tmp_path / "palimpsest.duckdb")

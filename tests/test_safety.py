@@ -11,20 +11,20 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from palimpsest.warehouse import connect
+from palimpsest.warehouse.migrations import available, migrate
+from palimpsest.warehouse.seeds import header_for
 
 from palimpsest.cli import main
 from palimpsest.errors import NotAWarehouse, WarehouseError, WarehouseLocked
 from tests.history import build_history
 from tests.shared import REPO
-from warehouse import connect
-from warehouse.migrations import available, migrate
-from warehouse.seeds import header_for
 
 HOSTILE = ["x'; DROP TABLE capture; --", 'a"b', "%", "_", "shop.example' OR '1'='1", "ünï\\cødé"]
 
 HOLDER = """
 import sys, time
-from warehouse import connect
+from palimpsest.warehouse import connect
 con = connect(sys.argv[1])
 con.execute("INSERT INTO site (site) VALUES ('held.example')")
 print("holding", flush=True)
@@ -127,8 +127,8 @@ def test_an_empty_or_foreign_file_is_refused_by_the_cli(tmp_path: Path, capsys) 
 # A process killed right after its migrations ran, before anything else: as a crawl or import killed early is.
 KILLED_AFTER_MIGRATING = """
 import os, sys
-import warehouse.db as db
-from warehouse.migrations import available, migrate
+import palimpsest.warehouse.db as db
+from palimpsest.warehouse.migrations import available, migrate
 
 def migrate_then_die(con, *args):
     done = migrate(con, *args)
@@ -183,7 +183,7 @@ def test_a_log_duckdb_cannot_replay_is_a_clear_error_with_the_way_out(tmp_path: 
 
 KILLED_WHILE_REBUILDING = """
 import os, sys
-import warehouse.imports as imports
+import palimpsest.warehouse.imports as imports
 from palimpsest.cli import main
 
 rebuild = imports.rebuild_versions

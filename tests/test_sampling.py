@@ -6,14 +6,14 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from palimpsest.fetchers import Capture
+from palimpsest.flows.crawl import run_crawl
+from palimpsest.flows.sampling import Bisection, check_period, period_of
+from palimpsest.warehouse import connect
 
-from fetchers import Capture
-from flows.crawl import run_crawl
-from flows.sampling import Bisection, check_period, period_of
 from palimpsest.errors import BadInput
 from tests.conftest import settings_for
 from tests.snapshots import snapshot
-from warehouse import connect
 
 URL = "https://bakery.example/privacy"
 START = datetime(2015, 3, 2, 8, 0, tzinfo=UTC)

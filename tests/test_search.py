@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from palimpsest.warehouse import connect, queries
+from palimpsest.warehouse import search as fts
+from palimpsest.warehouse.imports import import_documents
+from palimpsest.warehouse.seeds import parse
 
 from palimpsest.cli import main
 from tests.history import TEXT_B, at, history_file
-from warehouse import connect, queries
-from warehouse import search as fts
-from warehouse.imports import import_documents
-from warehouse.seeds import parse
 
 
 @pytest.fixture
@@ -98,9 +98,9 @@ def test_first_appearance_of_a_clause_across_sites(db: Path) -> None:
 
 def capture_first_text(db: Path, url: str, when, digest: str) -> None:
     """Store a capture of version 1's text of shop.example and rebuild its versions: the index goes stale."""
-    from warehouse import store
-    from warehouse.records import CaptureRow
-    from warehouse.versions import rebuild_versions
+    from palimpsest.warehouse import store
+    from palimpsest.warehouse.records import CaptureRow
+    from palimpsest.warehouse.versions import rebuild_versions
 
     con = connect(db)
     sha_a = con.execute("SELECT text_sha256 FROM versions WHERE site = 'shop.example' AND version = 1").fetchone()[0]

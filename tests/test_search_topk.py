@@ -10,12 +10,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from palimpsest.warehouse import connect, topk
+from palimpsest.warehouse import search as fts
+from palimpsest.warehouse.imports import import_documents
+from palimpsest.warehouse.seeds import parse
 
 from tests.history import at, build_history
-from warehouse import connect, topk
-from warehouse import search as fts
-from warehouse.imports import import_documents
-from warehouse.seeds import parse
 
 # Clauses shared by many sites (one document each, carried by many versions), and clauses that differ in one
 # word only (distinct documents with equal scores for most queries).

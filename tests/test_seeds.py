@@ -10,14 +10,14 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from palimpsest.warehouse import connect
+from palimpsest.warehouse.export import export
+from palimpsest.warehouse.imports import import_documents, read_documents
+from palimpsest.warehouse.seeds import header_for, parse
 
 from palimpsest.cli import main
 from palimpsest.errors import BadInput
 from tests.shared import require_shared
-from warehouse import connect
-from warehouse.export import export
-from warehouse.imports import import_documents, read_documents
-from warehouse.seeds import header_for, parse
 
 HEADERLESS = {"001": ("sakura.ad.jp", "2019-03-01"), "002": ("sakura-japan.example", "20200101")}
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from extractors.stated_date import stated_date
+from palimpsest.extractors.stated_date import stated_date
 
 
 @pytest.mark.parametrize(

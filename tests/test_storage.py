@@ -10,18 +10,18 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from palimpsest.extractors import count_words, text_sha256
+from palimpsest.extractors.sections import split_sections
+from palimpsest.warehouse import compact as compact_module
+from palimpsest.warehouse import connect, search, store, warehouse
+from palimpsest.warehouse.compact import compact
+from palimpsest.warehouse.migrations import Migration, available, migrate, pending, storage_version
+from palimpsest.warehouse.records import SectionRow, TextRow
 
-from extractors import count_words, text_sha256
-from extractors.sections import split_sections
 from palimpsest.cli import main
 from palimpsest.errors import WarehouseError
 from tests.history import TEXT_A, TEXT_B, build_history
 from tests.older import old_history, old_texts
-from warehouse import compact as compact_module
-from warehouse import connect, search, store, warehouse
-from warehouse.compact import compact
-from warehouse.migrations import Migration, available, migrate, pending, storage_version
-from warehouse.records import SectionRow, TextRow
 
 VIEWS = ["captures", "versions", "changes", "sections"]
 

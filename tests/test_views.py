@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import duckdb
 import pytest
+from palimpsest.warehouse import connect, queries
+from palimpsest.warehouse.migrations import Migration, available, migrate
 
 from palimpsest.errors import MigrationError, NotAWarehouse
 from tests.history import NEW_URL, OLD_URL, TEXT_A, build_history
-from warehouse import connect, queries
-from warehouse.migrations import Migration, available, migrate
 
 CONTRACT = {
     "captures": {
@@ -134,7 +134,7 @@ def test_capture_outcomes_mark_the_first_of_each_version(con: duckdb.DuckDBPyCon
 
 
 def test_rebuild_is_idempotent(con: duckdb.DuckDBPyConnection) -> None:
-    from warehouse.versions import rebuild_versions
+    from palimpsest.warehouse.versions import rebuild_versions
 
     before = con.execute("SELECT * FROM versions ORDER BY version").fetchall()
     assert rebuild_versions(con, "shop.example") == 3

@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
-from fetchers import Capture, Fetched, WarcStore
-from fetchers.warcstore import WarcStoreError
+from palimpsest.fetchers import Capture, Fetched, WarcStore
+from palimpsest.fetchers.warcstore import WarcStoreError
 
 WHEN = datetime(2019, 3, 1, 12, tzinfo=UTC)
 

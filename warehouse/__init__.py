@@ -4,6 +4,6 @@ The views ``captures``, ``versions``, ``changes`` and the ``policy_at`` macro ar
 them change only through numbered migrations in ``warehouse/schema``.
 """
 
-from warehouse.db import connect, warehouse
+from palimpsest.warehouse.db import connect, warehouse
 
 __all__ = ["connect", "warehouse"]

@@ -17,9 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+from palimpsest.warehouse.migrations import LEDGER, migrate
 
 from palimpsest.errors import NotAWarehouse, WarehouseError, WarehouseLocked
-from warehouse.migrations import LEDGER, migrate
 
 log = logging.getLogger(__name__)
 

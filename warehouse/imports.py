@@ -12,16 +12,16 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+from palimpsest.extractors import count_words, normalise, text_sha256
+from palimpsest.extractors.language import detect_language
+from palimpsest.extractors.sections import split_sections
+from palimpsest.extractors.stated_date import stated_date
+from palimpsest.warehouse import store
+from palimpsest.warehouse.records import CaptureRow, SectionRow, TextRow
+from palimpsest.warehouse.seeds import UNCITED, SeedDocument, parse
+from palimpsest.warehouse.versions import rebuild_versions, stale_sites
 
-from extractors import count_words, normalise, text_sha256
-from extractors.language import detect_language
-from extractors.sections import split_sections
-from extractors.stated_date import stated_date
 from palimpsest.errors import BadInput
-from warehouse import store
-from warehouse.records import CaptureRow, SectionRow, TextRow
-from warehouse.seeds import UNCITED, SeedDocument, parse
-from warehouse.versions import rebuild_versions, stale_sites
 
 EXTRACTOR = "imported"
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
-
-from warehouse.versions import rebuild_versions
+from palimpsest.warehouse.versions import rebuild_versions
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ class Migration:
 def available() -> list[Migration]:
     """Every migration shipped with this version of Palimpsest, in order."""
     found = []
-    for entry in resources.files("warehouse").joinpath("schema").iterdir():
+    for entry in resources.files("palimpsest.warehouse").joinpath("schema").iterdir():
         match = _NAME.match(entry.name)
         if match:
             found.append(Migration(int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))

@@ -7,9 +7,9 @@ import difflib
 from datetime import datetime
 
 import duckdb
+from palimpsest.warehouse.records import Version
 
 from palimpsest.errors import BadInput, UnknownSite, UnknownVersion, WarehouseError
-from warehouse.records import Version
 
 _VERSION_COLUMNS = (
     "site, version, policy_url, first_seen, last_seen, captures, language, words, text, text_sha256, extractor"

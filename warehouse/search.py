@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
+from palimpsest.warehouse import topk
+from palimpsest.warehouse.search_index import TERM_SCORE, build_index, fingerprint, is_fresh, load_fts
 
 from palimpsest.errors import WarehouseError
-from warehouse import topk
-from warehouse.search_index import TERM_SCORE, build_index, fingerprint, is_fresh, load_fts
 
 __all__ = ["TERM_SCORE", "Hit", "build_index", "ensure_index", "fingerprint", "is_fresh", "load_fts", "search",
            "snippet"]  # fmt: skip
@@ -151,7 +151,7 @@ def ensure_index(path, **options: object) -> bool:
     """Rebuild the index of the warehouse at ``path`` if it is stale. Returns whether it rebuilt.
 
     Checked on a read-only connection first, so a fresh index costs no write lock."""
-    from warehouse.db import warehouse  # noqa: PLC0415 - db imports nothing from here; keeps the module light
+    from palimpsest.warehouse.db import warehouse  # noqa: PLC0415 - db imports nothing from here; keeps the module light
 
     with warehouse(path, read_only=True) as con:
         if is_fresh(con):

@@ -30,8 +30,7 @@ import bisect
 from datetime import datetime
 
 import duckdb
-
-from warehouse.search_index import FTS
+from palimpsest.warehouse.search_index import FTS
 
 #: Postings of each term read in the first round: enough for most queries' first page.
 _DEPTH = 256

@@ -10,9 +10,8 @@ a new version.
 from __future__ import annotations
 
 import duckdb
-
-from extractors.diff import word_delta
-from extractors.similarity import is_minor
+from palimpsest.extractors.diff import word_delta
+from palimpsest.extractors.similarity import is_minor
 
 __all__ = ["is_minor", "rebuild_versions", "stale_sites"]
 
