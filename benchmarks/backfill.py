@@ -24,12 +24,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks._rows import emit, human_output_on_stderr, row
 from palimpsest.demo.archive import LocalWayback
 from palimpsest.fetchers.limiter import reset_limiters
 from palimpsest.flows.crawl import CrawlReport, run_crawl
 from palimpsest.flows.pipeline import client_for
-
-from benchmarks._rows import emit, human_output_on_stderr, row
 from palimpsest.settings import Settings
 from tests.snapshots import snapshot
 from tests.timelines import Timeline, write_timeline

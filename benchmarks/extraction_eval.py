@@ -21,9 +21,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from palimpsest.extractors.normalise import CJK_RANGES, normalise
-
 from benchmarks._rows import emit, human_output_on_stderr, row
+from palimpsest.text.normal import CJK_RANGES, normalise
 
 PAGES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pages"
 _TOKEN = re.compile(rf"[{CJK_RANGES}]|[^\W_]+")
@@ -63,9 +62,8 @@ def token_f1(extracted: str, expected: str) -> tuple[float, float, float]:
 
 
 def ours(page: dict) -> str:
-    from palimpsest.extractors import extract_policy  # noqa: PLC0415 - keeps `--help` fast
-
     from palimpsest.errors import ExtractionError  # noqa: PLC0415
+    from palimpsest.extractors import extract_policy  # noqa: PLC0415 - keeps `--help` fast
 
     try:
         return extract_policy(page["body"], page["url"], {"Content-Type": page["content_type"]}).text

@@ -54,9 +54,8 @@ def _load() -> list[dict]:
 
 
 def ours(index: int) -> int:
-    from palimpsest.extractors import extract_policy  # noqa: PLC0415 - imported in each worker
-
     from palimpsest.errors import ExtractionError  # noqa: PLC0415
+    from palimpsest.extractors import extract_policy  # noqa: PLC0415 - imported in each worker
 
     page = _load()[index]
     try:

@@ -28,7 +28,6 @@ from palimpsest.demo.archive import LocalWayback
 from palimpsest.fetchers.limiter import reset_limiters
 from palimpsest.flows.crawl import BATCH_SIZE, PLAIN, run_crawl
 from palimpsest.flows.pipeline import client_for
-
 from palimpsest.settings import Settings, quiet_prefect
 from tests.timelines import write_timeline
 
@@ -101,9 +100,10 @@ def prefect_start_up() -> float:
 
 def task_cost(calls: int = 200) -> float:
     """Milliseconds one task run costs in a flow, measured on a task that does nothing, called as ours are."""
-    from palimpsest.flows.tasks import quoted  # noqa: PLC0415
     from prefect import flow, task  # noqa: PLC0415 - after main() has set PREFECT_HOME
     from prefect.cache_policies import NO_CACHE  # noqa: PLC0415
+
+    from palimpsest.flows.tasks import quoted  # noqa: PLC0415
 
     nothing = quoted(task(name="nothing", cache_policy=NO_CACHE, retries=0, persist_result=False)(lambda x: x))
 

@@ -30,10 +30,10 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from palimpsest.warehouse import connect, queries
-from palimpsest.warehouse import search as fts
 
 from benchmarks.synthetic_corpus import generate
+from palimpsest.warehouse import connect, queries
+from palimpsest.warehouse import search as fts
 
 _LOAD = [
     "INSERT INTO site (site) SELECT DISTINCT site FROM read_parquet($dir || '/version.parquet')",

@@ -23,6 +23,8 @@ import requests
 from palimpsest.errors import PalimpsestError
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Where the demo keeps its archive, warehouse and report: the checkout's demo/ folder.
+DEMO_DIR = ROOT / "demo"
 COLLECTION = "demo"
 
 

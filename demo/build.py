@@ -19,9 +19,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from palimpsest.demo import pages, texts
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from palimpsest.demo import pages, texts
 
 _NAMESPACE = uuid.UUID("5d2c1f3e-7a52-4b4e-9f0e-70a1b1e2c3d4")
 

@@ -20,6 +20,7 @@ import re
 
 import lxml.html
 from lxml import etree
+
 from palimpsest.extractors.headings import HEADINGS, MAX_HEADING_CHARS, recover_headings
 from palimpsest.extractors.paragraphs import paragraphise
 from palimpsest.extractors.quality import POLICY_TERMS

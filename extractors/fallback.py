@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 import lxml.html
-from palimpsest.extractors.normalise import CJK_RANGES
+
+from palimpsest.text.normal import CJK_RANGES
 
 EXTRACTOR = "palimpsest-dom-1"
 SKIP = {

@@ -26,9 +26,11 @@ import re
 from copy import copy
 
 import trafilatura
-from palimpsest.extractors import dom, fallback
-from palimpsest.extractors.normalise import count_words, fewest_words
 from trafilatura.settings import Extractor
+
+from palimpsest.extractors import dom, fallback
+from palimpsest.extractors.plaintext import plain_text
+from palimpsest.text.normal import count_words, fewest_words
 
 log = logging.getLogger(__name__)
 #: The version names the settings and page repairs too: a change of either is a new extractor for ``reextract``.
@@ -66,8 +68,6 @@ def main_text(html: str, url: str | None = None) -> tuple[str, str]:
         return "", EXTRACTOR
     pre = _preformatted(root)
     if pre is not None:
-        from palimpsest.extractors.plaintext import plain_text  # noqa: PLC0415 - only printer-friendly pages need it
-
         return plain_text(pre), f"{_VERSION}/pre/{fallback.EXTRACTOR}"
     dom.prepare(root)
     visible, block = fallback.main_block(root)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import lxml.html
 from lxml import etree
+
 from palimpsest.extractors.headings import BLOCKS
 
 _CONTAINERS = ("td", "div", "font", "blockquote", "body", "center", "section", "article", "main", "dd", "span")

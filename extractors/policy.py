@@ -6,21 +6,19 @@ import re
 from collections.abc import Mapping
 from html import unescape
 
+from palimpsest.errors import EmptyText, UnsupportedMedia, UnusableText
 from palimpsest.extractors.charset import decode_html
+from palimpsest.extractors.extracted import Extracted
 from palimpsest.extractors.html import main_text
 from palimpsest.extractors.language import detect_language
-from palimpsest.extractors.normalise import normalise
 from palimpsest.extractors.pdf import EXTRACTOR as PDF
 from palimpsest.extractors.pdf import pdf_text
 from palimpsest.extractors.plaintext import EXTRACTOR as PLAIN
 from palimpsest.extractors.plaintext import plain_text
 from palimpsest.extractors.quality import OK, classify
-from palimpsest.extractors.records import Extracted
-from palimpsest.extractors.sections import canonical_headings
 from palimpsest.extractors.stated_date import stated_date
-from palimpsest.fetchers.records import header_value
-
-from palimpsest.errors import EmptyText, UnsupportedMedia, UnusableText
+from palimpsest.text.normal import normalise
+from palimpsest.text.sections import canonical_headings
 
 _TEXT_TYPES = ("text/plain",)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -36,7 +34,7 @@ def extract_policy(body: bytes, url: str, headers: Mapping[str, str] | None = No
     when its text is not the policy (a soft 404, a bot wall, …), and :class:`UnsupportedMedia` for bodies that
     are not documents; all derive from ``PalimpsestError``.
     """
-    content_type = header_value(headers.items() if headers else (), "Content-Type") or ""
+    content_type = next((value for name, value in (headers or {}).items() if name.lower() == "content-type"), "")
     media = content_type.split(";", 1)[0].strip().lower()
     is_pdf = media in _PDF_TYPES or body[:1024].lstrip().startswith(b"%PDF-")
     if not is_pdf and (media.startswith(_BINARY_TYPES) or _looks_binary(body)):

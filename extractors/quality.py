@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from itertools import islice
 
-from palimpsest.extractors.normalise import count_words
+from palimpsest.text.normal import count_words
 
 OK = "ok"
 CLASSES = ("ok", "soft-404", "bot-wall", "parked", "login-wall", "not-a-policy", "empty")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from palimpsest.text.dates import DATE_PATTERNS, ERAS, MONTHS
+
 _LABEL_PATTERN = (
     r"(?:last\s+(?:updated|modified|revised|reviewed|changed)|updated|revised|effective(?:\s+date)?|"
     r"in\s+effect\s+(?:from|since|as\s+of)|valid\s+(?:from|as\s+of)|date\s+of\s+(?:last\s+)?(?:revision|update)|"
@@ -30,34 +32,6 @@ _LOWER_LABEL = re.compile(_LABEL_PATTERN)
 _WINDOW = 80
 _SUFFIX_LABEL = re.compile(r"(?<=日)\s*(?:制定|改定|改訂|更新|施行|最終改定)")
 _HEAD, _TAIL = 3000, 1500
-_MONTHS = {
-    **dict.fromkeys(["january", "jan", "januar", "jänner", "janvier", "enero"], 1),
-    **dict.fromkeys(["february", "feb", "februar", "février", "fevrier", "febrero"], 2),
-    **dict.fromkeys(["march", "mar", "märz", "maerz", "mars", "marzo"], 3),
-    **dict.fromkeys(["april", "apr", "avril", "abril"], 4),
-    **dict.fromkeys(["may", "mai", "mayo"], 5),
-    **dict.fromkeys(["june", "jun", "juni", "juin", "junio"], 6),
-    **dict.fromkeys(["july", "jul", "juli", "juillet", "julio"], 7),
-    **dict.fromkeys(["august", "aug", "août", "aout", "agosto"], 8),
-    **dict.fromkeys(["september", "sep", "sept", "septembre", "septiembre", "setiembre"], 9),
-    **dict.fromkeys(["october", "oct", "oktober", "octobre", "octubre"], 10),
-    **dict.fromkeys(["november", "nov", "novembre", "noviembre"], 11),
-    **dict.fromkeys(["december", "dec", "dezember", "décembre", "decembre", "diciembre"], 12),
-}
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
-#: Every date form we read, as (kind, pattern); similarity.py masks them all.
-DATE_PATTERNS = (
-    ("ymd", re.compile(r"(\d{4})\s*[-/.年년]\s*(\d{1,2})\s*[-/.月월]\s*(\d{1,2})(?:\s*[日일])?")),
-    ("era", re.compile(r"(明治|大正|昭和|平成|令和)\s*(\d{1,2}|元)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")),
-    ("mdy", re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})", re.IGNORECASE)),
-    (
-        "dmy",
-        re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th|er|º|\.)?\s+(?:de\s+)?({_MONTH})\.?,?\s+(?:de\s+)?(\d{{4}})", re.I),
-    ),
-    ("numeric", re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b")),
-    ("my", re.compile(rf"\b({_MONTH})\.?\s+(\d{{4}})\b", re.IGNORECASE)),
-)
 
 
 def stated_date(text: str, language: str | None = None) -> date | None:
@@ -102,18 +76,18 @@ def _build(kind: str, groups: tuple[str, ...], language: str | None) -> date | N
         year, month, day = (int(g) for g in groups)
     elif kind == "era":
         era, year_text, month_text, day_text = groups
-        year = _ERAS[era] + (1 if year_text == "元" else int(year_text))
+        year = ERAS[era] + (1 if year_text == "元" else int(year_text))
         month, day = int(month_text), int(day_text)
     elif kind == "mdy":
-        month, day, year = _MONTHS[groups[0].lower()], int(groups[1]), int(groups[2])
+        month, day, year = MONTHS[groups[0].lower()], int(groups[1]), int(groups[2])
     elif kind == "dmy":
-        day, month, year = int(groups[0]), _MONTHS[groups[1].lower()], int(groups[2])
+        day, month, year = int(groups[0]), MONTHS[groups[1].lower()], int(groups[2])
     elif kind == "numeric":
         first, second, year = (int(g) for g in groups)
         month_first = (language or "en").startswith("en") and first <= 12
         month, day = (first, second) if month_first else (second, first)
     else:
-        month, day, year = _MONTHS[groups[0].lower()], 1, int(groups[1])
+        month, day, year = MONTHS[groups[0].lower()], 1, int(groups[1])
     try:
         value = date(year, month, day)
     except ValueError:

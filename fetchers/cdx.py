@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from palimpsest.fetchers.records import Capture
+from palimpsest.fetchers.captures import Capture
 
 log = logging.getLogger(__name__)
 

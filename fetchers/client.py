@@ -30,9 +30,6 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
-from palimpsest.fetchers.cdx import looks_truncated
-from palimpsest.fetchers.limiter import RateLimiter, limiter_for
-from palimpsest.fetchers.records import header_value
 
 from palimpsest import __version__
 from palimpsest.errors import (
@@ -44,6 +41,9 @@ from palimpsest.errors import (
     TerminalArchiveError,
     TransientArchiveError,
 )
+from palimpsest.fetchers.captures import header_value
+from palimpsest.fetchers.cdx import looks_truncated
+from palimpsest.fetchers.limiter import RateLimiter, limiter_for
 
 log = logging.getLogger(__name__)
 

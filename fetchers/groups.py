@@ -22,16 +22,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from palimpsest.fetchers.client import ArchiveClient
-from palimpsest.fetchers.records import Capture, Fetched
-from palimpsest.fetchers.replay import fetch_capture
-
 from palimpsest.errors import (
     Blocked,
     OutsideArchive,
     TerminalArchiveError,
     TransientArchiveError,
 )
+from palimpsest.fetchers.captures import Capture, Fetched
+from palimpsest.fetchers.client import ArchiveClient
+from palimpsest.fetchers.replay import fetch_capture
 
 #: Members tried per group before the group is recorded as failed. Each try is one replay request or more.
 MAX_TRIES = 3

@@ -18,10 +18,9 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
-from palimpsest.fetchers.client import Answer, ArchiveClient
-from palimpsest.fetchers.records import Capture, Fetched
-
 from palimpsest.errors import Blocked, NoMemento, OutsideArchive, RedirectLoop, TerminalArchiveError
+from palimpsest.fetchers.captures import Capture, Fetched
+from palimpsest.fetchers.client import Answer, ArchiveClient
 
 #: IA's nearest-capture hops seen in recordings are one or two long; more than this is a loop.
 MAX_ARCHIVE_HOPS = 5

@@ -6,11 +6,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from palimpsest.errors import TerminalArchiveError
+from palimpsest.fetchers.captures import Capture
 from palimpsest.fetchers.cdx import CdxStats, collapse, dedupe, parse_cdx
 from palimpsest.fetchers.client import ArchiveClient
-from palimpsest.fetchers.records import Capture
-
-from palimpsest.errors import TerminalArchiveError
 from palimpsest.timestamps import to_14
 
 log = logging.getLogger(__name__)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 from contextlib import suppress
 
-from palimpsest.flows.summary import EVENT
 from prefect.automations import Automation
 from prefect.blocks.webhook import Webhook
 from prefect.events.actions import CallWebhook
 from prefect.events.schemas.automations import EventTrigger, Posture
+
+from palimpsest.flows.summary import EVENT
 
 #: The webhook's body: a Jinja template over the event (Prefect renders it when the automation fires).
 PAYLOAD = """{

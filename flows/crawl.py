@@ -22,13 +22,12 @@ from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from palimpsest.errors import TerminalArchiveError
 from palimpsest.flows import pipeline, progress, sampling
+from palimpsest.settings import Settings
 from palimpsest.warehouse import store, warehouse
 from palimpsest.warehouse.changes import Change, changes
-from palimpsest.warehouse.records import CaptureRow
-
-from palimpsest.errors import TerminalArchiveError
-from palimpsest.settings import Settings
+from palimpsest.warehouse.rows import CaptureRow
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +159,7 @@ def run_crawl(
 
 def site_changes(settings: Settings, site: str) -> list[Change]:
     """The site's versions with their change summaries (none for a site not crawled yet)."""
-    with warehouse(settings.db) as con:
+    with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
         return changes(con, site)
 
 

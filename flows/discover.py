@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
 from palimpsest.flows.discovery import Discovery, discover
 from palimpsest.flows.fleet import Meter
 from palimpsest.flows.multi import NothingDone
 from palimpsest.flows.notify import run_logger
 from palimpsest.flows.policy import crawl_policy
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
-
 from palimpsest.settings import Settings
 
 find_policy_links = task(name="find_policy_links", cache_policy=NO_CACHE, retries=0, persist_result=False)(discover)
 
 
 @flow(name="discover_policy", log_prints=False, retries=0)
-def discover_policy(homepage: str, site: str | None = None, crawl: bool = False) -> dict:
+def discover_policy(
+    homepage: str, site: str | None = None, crawl: bool = False, settings: Settings | None = None
+) -> dict:
     """Find the privacy policy link on the homepage's archived captures (one a year) and record its lineage.
 
     Args:
@@ -24,8 +26,10 @@ def discover_policy(homepage: str, site: str | None = None, crawl: bool = False)
         site: the site name to file the policy under; defaults to the homepage's host without ``www.``.
         crawl: also crawl every policy URL found, each as its own ``crawl_policy`` run over the span it was linked
             (the first from the start, the last to now).
+        settings: where the warehouse and raw captures are, and which archive to ask at what pace; by default the
+            ``PALIMPSEST_*`` environment of the process running the flow (a deployment's worker).
     """
-    settings = Settings.from_env()
+    settings = settings or Settings.from_env()
     found = find_policy_links(settings, homepage, site)
     logger = run_logger()
     for span in found.lineage:

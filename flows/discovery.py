@@ -14,15 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from palimpsest.errors import ArchiveUnreachable, PalimpsestError
 from palimpsest.extractors.links import policy_links
 from palimpsest.fetchers import ArchiveClient, Capture, Fetched, fetch_capture, search_captures
 from palimpsest.flows.crawl import default_site
 from palimpsest.flows.pipeline import client_for
 from palimpsest.flows.sampling import period_of
-from palimpsest.warehouse import store, warehouse
-
-from palimpsest.errors import ArchiveUnreachable, PalimpsestError
 from palimpsest.settings import Settings
+from palimpsest.warehouse import store, warehouse
 
 #: Archived redirects followed from one homepage capture before giving up on it (the crawl cuts loops the same way).
 MAX_REDIRECTS = 3
@@ -89,7 +88,7 @@ def discover(settings: Settings, homepage: str, site: str | None = None, *, from
     # 4. lineage
     result.lineage = lineage(result.sightings)
     # 5. record
-    with warehouse(settings.db) as con:
+    with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
         store.ensure_site(con, result.site)
         for span in result.lineage:
             store.record_policy_url(con, result.site, span.url, since=span.since, source="discovered", via=homepage)

@@ -24,7 +24,8 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-from palimpsest.fetchers.records import sha1_base32
+
+from palimpsest.fetchers.captures import sha1_base32
 from palimpsest.fetchers.warcstore import WarcRef, WarcStore, WarcStoreError
 from palimpsest.warehouse.integrity import remove_repeats, repeats
 from palimpsest.warehouse.migrations import LEDGER, applied, available, pending

@@ -17,15 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from palimpsest.errors import PalimpsestError
 from palimpsest.flows.crawl import PLAIN, CrawlReport, Steps, run_crawl
 from palimpsest.flows.pipeline import client_for
 from palimpsest.flows.sites import SiteEntry
-from palimpsest.warehouse import warehouse
-from palimpsest.warehouse.changes import tracked_sites
-
-from palimpsest.errors import PalimpsestError
 from palimpsest.settings import Settings
 from palimpsest.timestamps import parse_timestamp
+from palimpsest.warehouse import warehouse
+from palimpsest.warehouse.changes import tracked_sites
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +136,7 @@ def serialised(steps: Steps) -> Steps:
 
 def refresh_entries(settings: Settings) -> list[SiteEntry]:
     """One entry per tracked site: its current policy URL, from just after the newest capture we hold."""
-    with warehouse(settings.db) as con:
+    with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
         tracked = tracked_sites(con)
     entries = []
     for site in tracked:

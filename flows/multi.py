@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from prefect import flow
+
+from palimpsest.errors import PalimpsestError
 from palimpsest.flows.fleet import SITE_WORKERS, RunReport, crawl_many, refresh_entries
 from palimpsest.flows.notify import announce, publish, run_logger
 from palimpsest.flows.sites import read_sites
 from palimpsest.flows.tasks import TASKS
-from prefect import flow
-
-from palimpsest.errors import PalimpsestError
 from palimpsest.settings import Settings
+from palimpsest.warehouse.feed import write_feed
 
 
 class NothingDone(PalimpsestError):
@@ -17,34 +18,36 @@ class NothingDone(PalimpsestError):
 
 
 @flow(name="crawl_sites", log_prints=False, retries=0)
-def crawl_sites(sites_file: str, workers: int = SITE_WORKERS) -> dict:
+def crawl_sites(sites_file: str, workers: int = SITE_WORKERS, settings: Settings | None = None) -> dict:
     """Backfill every policy listed in a sites file (CSV with a header row, or TOML ``[[site]]`` tables).
 
     Args:
         sites_file: path to the list; columns/keys ``url`` (required), ``site``, ``from``, ``to``, ``sample``.
         workers: sites crawled at once; all share the archive's one rate limit.
+        settings: where the warehouse and raw captures are, and which archive to ask at what pace; by default the
+            ``PALIMPSEST_*`` environment of the process running the flow (a deployment's worker).
     """
-    settings = Settings.from_env()
+    settings = settings or Settings.from_env()
     run = crawl_many(settings, read_sites(sites_file), steps=TASKS, workers=workers, log_to=run_logger)
     return finish_run(settings, f"Crawl of the sites in {sites_file}", run, "palimpsest-crawl-sites")
 
 
 @flow(name="refresh_all", log_prints=False, retries=0)
-def refresh_all(feed: str | None = None, workers: int = SITE_WORKERS) -> dict:
+def refresh_all(feed: str | None = None, workers: int = SITE_WORKERS, settings: Settings | None = None) -> dict:
     """The scheduled incremental crawl: every tracked site, only captures newer than the newest one held.
 
     Args:
         feed: if given, the path of an Atom feed of changes to rewrite after the run.
         workers: sites crawled at once; all share the archive's one rate limit.
+        settings: where the warehouse and raw captures are, and which archive to ask at what pace; by default the
+            ``PALIMPSEST_*`` environment of the process running the flow (a deployment's worker).
     """
-    settings = Settings.from_env()
+    settings = settings or Settings.from_env()
     entries = refresh_entries(settings)
     run = crawl_many(settings, entries, steps=TASKS, workers=workers, log_to=run_logger)
     result = finish_run(settings, "Refresh of every tracked site", run, "palimpsest-refresh-all")
     if feed:
-        from palimpsest.feed import write_feed  # noqa: PLC0415
-
-        result["feed_entries"] = write_feed(settings.db, feed, replay_url=settings.replay_url)
+        result["feed_entries"] = write_feed(settings, feed)
         run_logger().info("rewrote the feed %s (%d entries)", feed, result["feed_entries"])
     return result
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import logging
 
-from palimpsest.flows import summary
-from palimpsest.flows.fleet import RunReport
-from palimpsest.warehouse.changes import Change
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import FlowRunContext
 from prefect.events import emit_event
 from prefect.exceptions import MissingContextError
+
+from palimpsest.flows import summary
+from palimpsest.flows.fleet import RunReport
+from palimpsest.warehouse.changes import Change
 
 
 def run_logger() -> logging.Logger | logging.LoggerAdapter:

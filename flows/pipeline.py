@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import lru_cache, partial
 from pathlib import Path
 
+from palimpsest.errors import ExtractionError, PalimpsestError, UnusableText
 from palimpsest.extractors import Extracted, extract_policy
 from palimpsest.extractors.html import EXTRACTOR
 from palimpsest.extractors.quality import OK
@@ -19,13 +20,11 @@ from palimpsest.fetchers import ArchiveClient, Capture, Fetched, SearchResult, W
 from palimpsest.fetchers.groups import fetch_group
 from palimpsest.fetchers.search import search_captures
 from palimpsest.fetchers.warcstore import WarcStoreError
-from palimpsest.flows.records import ExtractOutcome, FetchOutcome, Plan, StoreSummary
-from palimpsest.warehouse import store, warehouse
-from palimpsest.warehouse.records import CaptureRow, ExtractionRow, PayloadRow, SectionRow, TextRow
-from palimpsest.warehouse.versions import rebuild_versions
-
-from palimpsest.errors import ExtractionError, PalimpsestError, UnusableText
+from palimpsest.flows.outcomes import ExtractOutcome, FetchOutcome, Plan, StoreSummary
 from palimpsest.settings import Settings
+from palimpsest.warehouse import store, warehouse
+from palimpsest.warehouse.rows import CaptureRow, ExtractionRow, PayloadRow, SectionRow, TextRow
+from palimpsest.warehouse.versions import rebuild_versions
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ def plan_captures(
     A sampled crawl keeps the captures it inferred as settled; a full crawl fetches them, to know for sure.
     """
     urls = {c.original for c in captures}
-    with warehouse(settings.db) as con:
+    with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
         store.ensure_site(con, site)
         settled = store.settled_captures(con, site, urls, include_inferred=sampled)
         inferred = store.inferred_captures(con, site, urls) if sampled else set()
@@ -232,7 +231,7 @@ def store_results(
         if result.text is not None:
             texts.append(result.text)
         rows.extend(_from_extraction(plan.site, c, result.extraction) for c in group)
-    with warehouse(settings.db) as con:
+    with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
         con.execute("BEGIN TRANSACTION")
         store.save_payloads(con, payloads)
         store.save_texts(con, texts)
@@ -249,7 +248,7 @@ def store_results(
 
 
 def store_versions(settings: Settings, site: str) -> int:
-    with warehouse(settings.db) as con:
+    with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
         count = rebuild_versions(con, site)
         store.mark_crawled(con, site)
     return count
@@ -258,7 +257,7 @@ def store_versions(settings: Settings, site: str) -> int:
 def record_move(
     settings: Settings, site: str, url: str, *, since: datetime | None, source: str, via: str | None
 ) -> None:
-    with warehouse(settings.db) as con:
+    with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
         store.ensure_site(con, site)
         store.record_policy_url(con, site, url, since=since, source=source, via=via)
 

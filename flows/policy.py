@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from prefect import flow
+
 from palimpsest.flows.crawl import run_crawl
 from palimpsest.flows.fleet import Meter, SiteResult
 from palimpsest.flows.notify import announce, publish, run_logger
 from palimpsest.flows.tasks import TASKS
-from prefect import flow
-
 from palimpsest.settings import Settings
 from palimpsest.timestamps import parse_timestamp
 
@@ -19,6 +19,7 @@ def crawl_policy(
     from_: str | None = None,
     to: str | None = None,
     sample: str | None = None,
+    settings: Settings | None = None,
 ) -> dict:
     """Backfill one policy URL's history: CDX → fetch each new digest → extract → store → versions.
 
@@ -28,8 +29,10 @@ def crawl_policy(
         from_: only captures at or after this time (``YYYY``…``YYYYMMDDhhmmss`` or ISO 8601, UTC).
         to: only captures at or before this time.
         sample: ``daily``, ``weekly``, ``monthly`` or ``yearly`` to fetch one capture per period and bisect.
+        settings: where the warehouse and raw captures are, and which archive to ask at what pace; by default the
+            ``PALIMPSEST_*`` environment of the process running the flow (a deployment's worker).
     """
-    settings = Settings.from_env()
+    settings = settings or Settings.from_env()
     meter = Meter(settings)
     report = run_crawl(
         settings,

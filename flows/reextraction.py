@@ -20,12 +20,11 @@ from datetime import datetime
 from palimpsest.extractors.html import EXTRACTOR
 from palimpsest.fetchers import Capture, Fetched, WarcRef
 from palimpsest.fetchers.warcstore import WarcStoreError
+from palimpsest.flows.outcomes import FetchOutcome
 from palimpsest.flows.pipeline import extract_texts, warc_store_for
-from palimpsest.flows.records import FetchOutcome
+from palimpsest.settings import Settings
 from palimpsest.warehouse import store, warehouse
 from palimpsest.warehouse.versions import rebuild_versions
-
-from palimpsest.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ def reextract(settings: Settings, *, extractor: str = EXTRACTOR, run_settings: s
     """Re-extract every stored payload and rebuild versions; never opens a connection to an archive. A warehouse
     without raw captures (imports only) has nothing to re-extract: no run is recorded."""
     summary = ReextractSummary()
-    with warehouse(settings.db) as con:
+    with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
         payloads = con.execute(_PAYLOADS).fetchall()
         if not payloads:
             return summary
@@ -101,13 +100,13 @@ def reextract(settings: Settings, *, extractor: str = EXTRACTOR, run_settings: s
         results = extract_texts(outcomes)
         summary.payloads += len(results)
         texts = [r.text for r in results if r.text is not None]
-        with warehouse(settings.db) as con:
+        with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
             con.execute("BEGIN TRANSACTION")
             store.save_texts(con, texts)
             store.save_sections(con, [s for t in {t.text_sha256: t for t in texts}.values() for s in t.sections])
             store.save_extractions(con, summary.run_id, [r.extraction for r in results if r.extraction])
             con.execute("COMMIT")
-    with warehouse(settings.db) as con:
+    with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
         con.execute(_REPOINT, {"run": summary.run_id})
         sites = [row[0] for row in con.execute("SELECT site FROM site ORDER BY site").fetchall()]
         for site in sites:

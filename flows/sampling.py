@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
-from palimpsest.fetchers import Capture
-
 from palimpsest.errors import BadInput
+from palimpsest.fetchers import Capture
 
 PERIODS = ("daily", "weekly", "monthly", "yearly")
 

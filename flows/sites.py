@@ -18,9 +18,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from palimpsest.flows.sampling import check_period
-
 from palimpsest.errors import BadInput, PalimpsestError
+from palimpsest.flows.sampling import check_period
 from palimpsest.timestamps import parse_timestamp
 
 COLUMNS = ("url", "site", "from", "to", "sample")

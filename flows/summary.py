@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from palimpsest.flows.fleet import RunReport
+from palimpsest.timestamps import snapshot_url
 from palimpsest.warehouse.changes import Change
 
 EVENT = "palimpsest.policy.changed"
@@ -63,14 +64,8 @@ def event_payload(change: Change, replay_url: str) -> dict:
         "words_removed": change.words_removed,
         "words": change.words,
         "policy_url": change.policy_url,
-        "snapshot": snapshot_url(replay_url, change),
+        "snapshot": snapshot_url(replay_url, change.changed_by, change.policy_url),
     }
-
-
-def snapshot_url(replay_url: str, change: Change) -> str:
-    """The archived page as a reader would browse it (not the raw ``id_`` bytes)."""
-    prefix = replay_url if replay_url.endswith("/") else replay_url + "/"
-    return f"{prefix}{change.changed_by:%Y%m%d%H%M%S}/{change.policy_url}"
 
 
 def _n(value: int | None) -> str:

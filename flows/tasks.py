@@ -13,11 +13,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from palimpsest.flows import pipeline
-from palimpsest.flows.crawl import Steps
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
+
+from palimpsest.flows import pipeline
+from palimpsest.flows.crawl import Steps
 
 _OPTIONS = {"cache_policy": NO_CACHE, "retries": 0, "persist_result": False}
 

@@ -1,10 +1,20 @@
-"""Settings from the environment (each also a CLI option). The names and defaults are part of the contract."""
+"""Settings: one value, built and validated once, from the environment or command-line options, then passed down.
+
+Every setting has a ``PALIMPSEST_*`` variable and a command-line option; the names and defaults are part of the
+contract. A bad value is refused where it is read, naming what the user wrote: the variable
+(``PALIMPSEST_CDX_RATE='abc' is not a number``) or the option (``--replay-rate 0 must be greater than zero``).
+Nothing here writes the environment: flows receive the value as a parameter, and a deployment's flow run reads
+the worker's environment itself.
+"""
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from palimpsest.errors import BadInput
 
@@ -14,6 +24,8 @@ IA_REPLAY_URL = "https://web.archive.org/web/"
 
 @dataclass(frozen=True)
 class Settings:
+    """Where the warehouse and raw captures are, which archive to ask, and how fast."""
+
     db: Path = Path("palimpsest.duckdb")
     cdx_url: str = IA_CDX_URL
     replay_url: str = IA_REPLAY_URL
@@ -21,6 +33,14 @@ class Settings:
     cdx_rate: float = 24.0
     replay_rate: float = 300.0
     warc_dir_override: Path | None = None
+    #: Seconds to wait for another process's write lock on the warehouse before giving up.
+    lock_timeout: float = 120.0
+
+    def __post_init__(self) -> None:
+        for setting in fields(self):
+            value = getattr(self, setting.name)
+            if value is not None and setting.name in _CHECKS:
+                _CHECKS[setting.name](value, setting.name)
 
     @property
     def warc_dir(self) -> Path:
@@ -30,46 +50,83 @@ class Settings:
         return self.db.with_name(self.db.name + ".warc")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
-        """Read ``PALIMPSEST_*`` variables; keyword overrides (CLI options) win when not None."""
-        env = dict(os.environ if env is None else env)
-        base = cls(
-            db=Path(env.get("PALIMPSEST_DB", "palimpsest.duckdb")),
-            cdx_url=env.get("PALIMPSEST_CDX_URL", IA_CDX_URL),
-            replay_url=env.get("PALIMPSEST_REPLAY_URL", IA_REPLAY_URL),
-            cdx_rate=_rate(env, "PALIMPSEST_CDX_RATE", 24.0),
-            replay_rate=_rate(env, "PALIMPSEST_REPLAY_RATE", 300.0),
-            warc_dir_override=Path(env["PALIMPSEST_WARC_DIR"]) if env.get("PALIMPSEST_WARC_DIR") else None,
-        )
-        given = {k: v for k, v in overrides.items() if v is not None}
-        if "warc_dir" in given:
-            given["warc_dir_override"] = Path(str(given.pop("warc_dir")))
-        if "db" in given:
-            given["db"] = Path(str(given["db"]))
-        return replace(base, **given)
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings the ``PALIMPSEST_*`` variables give (``os.environ`` unless ``env`` is given)."""
+        env = os.environ if env is None else env
+        given = {}
+        for name, (variable, _option) in NAMES.items():
+            raw = env.get(variable)
+            if raw:
+                given[name] = _parse(name, raw, variable)
+        return cls(**given)
+
+    def with_options(self, **options: object) -> Settings:
+        """These settings with the command-line options that were given (None: not given) in their place."""
+        given = {}
+        for name, value in options.items():
+            if value is None:
+                continue
+            if name not in NAMES:
+                raise TypeError(f"no setting {name!r}")
+            given[name] = _parse(name, value, NAMES[name][1])
+        return replace(self, **given)
 
 
-def _rate(env: dict[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as err:
-        raise BadInput(f"{name}={raw!r} is not a number of requests per minute") from err
-    if value <= 0:
-        raise BadInput(f"{name}={raw!r} must be greater than zero")
+#: Each setting's environment variable and command-line option.
+NAMES = {
+    "db": ("PALIMPSEST_DB", "--db"),
+    "cdx_url": ("PALIMPSEST_CDX_URL", "--cdx-url"),
+    "replay_url": ("PALIMPSEST_REPLAY_URL", "--replay-url"),
+    "cdx_rate": ("PALIMPSEST_CDX_RATE", "--cdx-rate"),
+    "replay_rate": ("PALIMPSEST_REPLAY_RATE", "--replay-rate"),
+    "warc_dir_override": ("PALIMPSEST_WARC_DIR", "--warc-dir"),
+    "lock_timeout": ("PALIMPSEST_LOCK_TIMEOUT", "--lock-timeout"),
+}
+
+
+def _parse(name: str, raw: object, source: str) -> object:
+    """``raw`` read as the setting ``name``; a bad value is a BadInput naming ``source`` (a variable or option)."""
+    shown = f"{source}={raw!r}" if source.startswith("PALIMPSEST_") else f"{source} {raw}"
+    if name in {"db", "warc_dir_override"}:
+        return Path(str(raw))
+    if name in {"cdx_rate", "replay_rate", "lock_timeout"}:
+        try:
+            value = float(raw)  # type: ignore[arg-type]
+        except (TypeError, ValueError) as err:
+            unit = "seconds" if name == "lock_timeout" else "requests per minute"
+            raise BadInput(f"{shown} is not a number of {unit}") from err
+    else:
+        value = str(raw)
+    _CHECKS[name](value, shown)
     return value
 
 
-def quiet_prefect(*, verbose: bool = False) -> None:
-    """Defaults for Prefect in this process, set before it is imported: no telemetry (this may run offline)."""
-    import os  # noqa: PLC0415
+def _positive(value: object, shown: str) -> None:
+    if not isinstance(value, float | int) or not math.isfinite(value) or value <= 0:
+        raise BadInput(f"{shown} must be a number greater than zero")
 
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    # Prefect's temporary server gives up after 20 s by default; on a busy 2-core machine its first start took
-    # 13–22 s and more (measured 2026-11), which failed the whole command before it began.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    if not verbose:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+def _not_negative(value: object, shown: str) -> None:
+    if not isinstance(value, float | int) or not math.isfinite(value) or value < 0:
+        raise BadInput(f"{shown} must be zero or more seconds")
+
+
+def _web_url(value: object, shown: str) -> None:
+    parts = urlsplit(str(value))
+    if parts.scheme not in {"http", "https"} or not parts.hostname or " " in parts.netloc:
+        raise BadInput(f"{shown} is not an http(s) URL")
+
+
+def _anything(value: object, shown: str) -> None:
+    """Paths: any is accepted here; opening them says what is wrong."""
+
+
+_CHECKS: dict[str, Callable[[object, str], None]] = {
+    "db": _anything,
+    "warc_dir_override": _anything,
+    "cdx_url": _web_url,
+    "replay_url": _web_url,
+    "cdx_rate": _positive,
+    "replay_rate": _positive,
+    "lock_timeout": _not_negative,
+}

@@ -1,9 +1,14 @@
-"""Timestamps on input: ``YYYY``, ``YYYYMM``, ``YYYYMMDD``, ``YYYYMMDDhhmmss`` or ISO 8601. All times are UTC."""
+"""Times as Palimpsest reads and writes them. All times are UTC.
+
+Input accepts ``YYYY``, ``YYYYMM``, ``YYYYMMDD``, ``YYYYMMDDhhmmss`` or ISO 8601; the archive's own form is the
+14-digit timestamp; a snapshot link is the archive's page for a capture at such a timestamp; a span is a duration as
+people say it.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from palimpsest.errors import BadInput
 
@@ -51,3 +56,29 @@ def _from_digits(text: str, *, end: bool, original: str) -> datetime:
 def to_14(moment: datetime) -> str:
     """The archive's 14-digit form of an aware datetime, in UTC."""
     return moment.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+
+
+def snapshot_url(replay_prefix: str, moment: datetime, url: str) -> str:
+    """The archive's page for a capture, as a reader browses it: ``<replay prefix><14-digit timestamp>/<url>``."""
+    prefix = replay_prefix if replay_prefix.endswith("/") else replay_prefix + "/"
+    return f"{prefix}{to_14(moment)}/{url}"
+
+
+def span(delta: timedelta) -> str:
+    """A duration as people say it: ``3 y 2 m``, ``5 m 12 d``, ``4 d``, ``6 h``, ``40 min``, ``12 s``."""
+    seconds = max(int(delta.total_seconds()), 0)
+    days = seconds // 86400
+    if days >= 365:
+        years, rest = divmod(days, 365)
+        months = rest // 30
+        return f"{years} y {months} m" if months else f"{years} y"
+    if days >= 30:
+        months, rest = divmod(days, 30)
+        return f"{months} m {rest} d" if rest else f"{months} m"
+    if days:
+        return f"{days} d"
+    if seconds >= 3600:
+        return f"{seconds // 3600} h"
+    if seconds >= 60:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"

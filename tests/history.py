@@ -7,7 +7,7 @@ from pathlib import Path
 
 from palimpsest.extractors import count_words, text_sha256
 from palimpsest.warehouse import connect, store
-from palimpsest.warehouse.records import CaptureRow, TextRow
+from palimpsest.warehouse.rows import CaptureRow, TextRow
 from palimpsest.warehouse.versions import rebuild_versions
 
 OLD_URL = "http://shop.example/privacy"

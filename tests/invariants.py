@@ -10,7 +10,6 @@ from itertools import pairwise
 from pathlib import Path
 
 from palimpsest.warehouse import connect
-
 from tests.servers import FaultArchive, Page
 
 #: The contract's outcomes; ``error:`` and ``skipped:`` carry a reason.

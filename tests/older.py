@@ -7,12 +7,11 @@ changes, so that a file migrated from it can be compared, view by view, with one
 
 from __future__ import annotations
 
+from palimpsest.comparison.diff import word_delta
+from palimpsest.comparison.similarity import is_minor
 from palimpsest.extractors import count_words, text_sha256
-from palimpsest.extractors.diff import word_delta
-from palimpsest.extractors.sections import split_sections
-from palimpsest.extractors.similarity import is_minor
+from palimpsest.text.sections import split_sections
 from palimpsest.warehouse import store
-
 from tests.history import NEW_URL, OLD_URL, TEXT_A, TEXT_B, at
 
 _CAPTURES = [

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from palimpsest.extractors import count_words, text_sha256
 from palimpsest.warehouse import store
-from palimpsest.warehouse.records import CaptureRow, TextRow
+from palimpsest.warehouse.rows import CaptureRow, TextRow
 from palimpsest.warehouse.versions import rebuild_versions
-
 from tests.history import at
 
 JA_URL = "https://www.sakura-shop.example/privacy/"

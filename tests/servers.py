@@ -16,7 +16,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from palimpsest.fetchers.records import sha1_base32
+from palimpsest.fetchers.captures import sha1_base32
 
 IA = "https://web.archive.org"
 

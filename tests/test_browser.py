@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from palimpsest.warehouse import connect
 
+from palimpsest.warehouse import connect
 from tests.browser import CHROMIUM, chromium, japanese_fonts
 from tests.conftest import settings_for
 
@@ -21,7 +21,6 @@ pytestmark = pytest.mark.slow
 def demo_report(wayback, demo_build, prefect_harness, tmp_path_factory) -> dict:
     """Crawl every demo site with ``crawl_policy`` and write the report, as ``make demo`` does."""
     from palimpsest.flows import crawl_policy
-
     from palimpsest.report import write_report
 
     _, expected = demo_build

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from palimpsest.warehouse import connect, store
-from palimpsest.warehouse.records import CaptureRow, TextRow
 
 from palimpsest.errors import WarehouseError
+from palimpsest.warehouse import connect, store
+from palimpsest.warehouse.rows import CaptureRow, TextRow
 
 
 def test_rows_round_trip_through_one_statement() -> None:

@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from palimpsest.fetchers.cdx import collapse, dedupe, parse_cdx, parse_cdx_timestamp
-from palimpsest.fetchers.records import Capture
 
+from palimpsest.fetchers.captures import Capture
+from palimpsest.fetchers.cdx import collapse, dedupe, parse_cdx, parse_cdx_timestamp
 from tests.shared import cassette, cdx_fixture
 
 

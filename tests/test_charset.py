@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from palimpsest.extractors.charset import decode_html
 
 TEXT = "Privacy — we don’t sell your data. Café. 個人情報"

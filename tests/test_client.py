@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from palimpsest.fetchers.search import search_captures
 
 from palimpsest.errors import ArchiveUnreachable, Blocked, TransientArchiveError
+from palimpsest.fetchers.search import search_captures
 from tests.servers import FaultArchive, LoopbackServer, Page, cassette_handler, quick_client
 from tests.shared import cassette
 

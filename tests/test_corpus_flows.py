@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from palimpsest.warehouse import connect
 
+from palimpsest.warehouse import connect
 from tests.shared import require_shared
 
 pytestmark = pytest.mark.slow

@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from palimpsest.warehouse import connect
 
+from palimpsest.warehouse import connect
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.slow

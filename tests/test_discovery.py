@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from palimpsest.extractors.links import policy_links, score
 from palimpsest.warehouse import connect
-
 from tests.conftest import settings_for, use_settings
 
 #: Hand-written footers (ours), one per language: the policy link must beat the terms, contact and cookie links.

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from palimpsest.cli import main
 from palimpsest.flows import pipeline
 from palimpsest.flows.crawl import run_crawl
 from palimpsest.warehouse import connect, warehouse
 from palimpsest.warehouse.migrations import available, migrate
-
-from palimpsest.cli import main
 from tests.conftest import settings_for
 from tests.invariants import assert_nothing_lost, listed
 from tests.older import old_history

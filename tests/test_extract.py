@@ -6,13 +6,13 @@ Fixtures here are short pages written for these tests; each test names the archi
 from __future__ import annotations
 
 import pytest
+
+from palimpsest.errors import EmptyText, UnsupportedMedia
 from palimpsest.extractors import extract_policy, normalise
 from palimpsest.extractors import html as html_extractor
 from palimpsest.extractors.dom import parse, prepare
 from palimpsest.extractors.pdf import pdf_text
 from palimpsest.extractors.plaintext import plain_text
-
-from palimpsest.errors import EmptyText, UnsupportedMedia
 from tests.fixtures.pages.src.blocks import read_blocks
 from tests.fixtures.pages.src.documents import pdf
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+
 from palimpsest.fetchers import Capture, Fetched
 from palimpsest.flows.pipeline import FetchOutcome, extract_texts
 from palimpsest.warehouse import connect, store
-from palimpsest.warehouse.records import CaptureRow, TextRow
+from palimpsest.warehouse.rows import CaptureRow, TextRow
 from palimpsest.warehouse.versions import rebuild_versions
 
 SITE = "shop.example"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+
+from palimpsest.comparison.similarity import is_minor, similarity
 from palimpsest.extractors import count_words, extract_policy, text_sha256
 from palimpsest.extractors.charset import decode_html
 from palimpsest.extractors.language import detect_language
-from palimpsest.extractors.sections import canonical_headings, split_sections
-from palimpsest.extractors.similarity import is_minor, resemblance
+from palimpsest.text.normal import tokens
+from palimpsest.text.sections import canonical_headings, split_sections
 
 LONG = " ".join(
     f"Clause {n}: we keep the records described in this part for as long as the law requires and then erase them."
@@ -55,10 +57,13 @@ def test_minor_changes_are_near_duplicates_without_weighty_words(old: str, new: 
     assert is_minor(old, new) is minor
 
 
-def test_resemblance_is_jaccard_of_shingles() -> None:
-    assert resemblance(LONG, LONG) == 1.0
-    assert 0.8 < resemblance(LONG, LONG.replace("erase", "delete", 1)) < 1.0
-    assert resemblance("a b c d", "e f g h") == 0.0
+def test_similarity_is_the_share_of_words_the_alignment_keeps() -> None:
+    words = tokens(LONG)
+    assert similarity(words, words) == 1.0
+    assert 0.95 < similarity(words, tokens(LONG.replace("erase", "delete", 1))) < 1.0
+    assert similarity(tokens("a b c d"), tokens("e f g h")) == 0.0
+    assert similarity(tokens("a b c d"), tokens("a b")) == 2 * 2 / 6
+    assert similarity([], []) == 1.0
 
 
 @pytest.mark.parametrize(

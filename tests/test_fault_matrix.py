@@ -17,13 +17,12 @@ import time
 from pathlib import Path
 
 import pytest
-from palimpsest.fetchers import warcstore
-from palimpsest.flows import pipeline
-from palimpsest.flows.crawl import run_crawl
-from palimpsest.warehouse import db as warehouse_db
 from warcio.archiveiterator import ArchiveIterator
 
 from palimpsest.errors import WarehouseLocked
+from palimpsest.fetchers import warcstore
+from palimpsest.flows import pipeline
+from palimpsest.flows.crawl import run_crawl
 from tests.conftest import settings_for
 from tests.invariants import assert_nothing_lost, listed, version_texts
 from tests.servers import JUNK_ROWS, FaultArchive, Page, quick_client
@@ -42,10 +41,10 @@ def stamp(index: int) -> str:
 def crawl(monkeypatch, tmp_path):
     """``crawl(archive, **client_options)``: run_crawl with a quick loopback client; returns (report, settings)."""
 
-    def run(archive: FaultArchive, **options: object):
+    def run(archive: FaultArchive, lock_timeout: float = 120.0, **options: object):
         client = quick_client(archive, **options)
         monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
-        settings = settings_for(archive, tmp_path / "palimpsest.duckdb")
+        settings = settings_for(archive, tmp_path / "palimpsest.duckdb", lock_timeout=lock_timeout)
         return run_crawl(settings, URL, batch_size=4), settings
 
     return run
@@ -195,20 +194,18 @@ def test_a_warehouse_locked_by_another_process_fails_clearly_and_a_rerun_complet
     with FaultArchive(pages) as archive:
         crawl(archive)  # a first crawl creates the warehouse
         archive.pages.append(Page(URL, stamp(7), page(3, 7)))
-        monkeypatch.setattr(warehouse_db, "DEFAULT_LOCK_TIMEOUT", 1.0)
         holder = hold_lock(db, 60)
         try:
             started = time.monotonic()
             with pytest.raises(WarehouseLocked, match="locked by another process"):
-                crawl(archive)
+                crawl(archive, lock_timeout=1.0)
             assert time.monotonic() - started >= 1.0  # it waited before giving up
         finally:
             holder.kill()
             holder.wait()
         assert not [hit for hit in archive.hits if stamp(7) in hit.path]  # nothing fetched while locked
-        monkeypatch.setattr(warehouse_db, "DEFAULT_LOCK_TIMEOUT", 30.0)
         holder = hold_lock(db, 1.5)  # a short holder: the crawl waits for it, then runs
-        report, settings = crawl(archive)
+        report, settings = crawl(archive, lock_timeout=30.0)
         holder.wait()
     found = assert_nothing_lost(settings.db, listed(archive))
     assert report.fetched == 1

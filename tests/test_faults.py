@@ -11,11 +11,11 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
-from palimpsest.fetchers.records import sha1_base32
+
+from palimpsest.fetchers.captures import sha1_base32
 from palimpsest.flows import pipeline
 from palimpsest.flows.crawl import run_crawl
 from palimpsest.warehouse import connect
-
 from tests.conftest import settings_for
 from tests.invariants import assert_nothing_lost, listed
 from tests.servers import FaultArchive, Hit, LoopbackServer, Page, Reply, quick_client

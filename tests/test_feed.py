@@ -7,10 +7,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from palimpsest.warehouse import connect
 
 from palimpsest.cli import main
-from palimpsest.feed import write_feed
+from palimpsest.settings import Settings
+from palimpsest.warehouse import connect
+from palimpsest.warehouse.feed import write_feed
 from tests.history import NEW_URL, OLD_URL, history_file
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -31,7 +32,7 @@ def _read(path: Path) -> ET.Element:
 
 def test_the_feed_is_atom_with_every_required_element(db: Path, tmp_path: Path) -> None:
     out = tmp_path / "feed.xml"
-    assert write_feed(db, out, replay_url=REPLAY, site="shop.example") == 3
+    assert write_feed(Settings(db=db, replay_url=REPLAY), out, site="shop.example") == 3
     feed = _read(out)
     for name in ("id", "title", "updated"):
         assert (feed.findtext(f"{ATOM}{name}") or "").strip(), name
@@ -62,8 +63,8 @@ def test_the_feed_is_atom_with_every_required_element(db: Path, tmp_path: Path) 
 
 def test_ids_are_unique_and_stable_and_a_rewrite_is_byte_identical(db: Path, tmp_path: Path) -> None:
     first, second = tmp_path / "a.xml", tmp_path / "b.xml"
-    write_feed(db, first, replay_url=REPLAY)
-    write_feed(db, second, replay_url=REPLAY)
+    write_feed(Settings(db=db, replay_url=REPLAY), first)
+    write_feed(Settings(db=db, replay_url=REPLAY), second)
     assert first.read_bytes() == second.read_bytes()
     ids = [e.findtext(f"{ATOM}id") for e in _read(first).findall(f"{ATOM}entry")]
     assert len(ids) == 6 and len(set(ids)) == 6
@@ -71,7 +72,7 @@ def test_ids_are_unique_and_stable_and_a_rewrite_is_byte_identical(db: Path, tmp
     con = connect(db)
     con.execute("UPDATE version SET version = version + 10 WHERE site = 'shop.example'")
     con.close()
-    write_feed(db, second, replay_url=REPLAY)
+    write_feed(Settings(db=db, replay_url=REPLAY), second)
     assert [e.findtext(f"{ATOM}id") for e in _read(second).findall(f"{ATOM}entry")] == ids
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from palimpsest.flows.sites import SiteEntry, read_sites
 from prefect.testing.fixtures import asserting_events_worker  # noqa: F401 - a fixture, used by name
 
 from palimpsest.errors import BadInput
+from palimpsest.flows.sites import SiteEntry, read_sites
 from tests.conftest import settings_for, use_settings
 from tests.servers import FaultArchive, Page
 
@@ -63,8 +63,9 @@ def _policy_page() -> bytes:
 def test_one_site_failing_leaves_the_run_completed_with_the_failure_listed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_harness
 ) -> None:
-    from palimpsest.flows import crawl_sites
     from prefect.artifacts import Artifact
+
+    from palimpsest.flows import crawl_sites
 
     sites = tmp_path / "sites.csv"
     sites.write_text("url,site\nhttps://good.example/privacy,good\nhttps://bad.example/privacy,bad\n")
@@ -106,8 +107,9 @@ def test_refresh_fetches_only_what_is_new_and_announces_each_new_version(
     prefect_harness,
     asserting_events_worker,  # noqa: F811 - the fixture imported above
 ) -> None:
-    from palimpsest.flows import crawl_sites, refresh_all
     from prefect.artifacts import Artifact
+
+    from palimpsest.flows import crawl_sites, refresh_all
 
     _, expected = demo_build
     sites = tmp_path / "sites.csv"
@@ -150,8 +152,9 @@ def _changes(worker) -> list:
 
 
 def test_the_webhook_automation_listens_for_policy_changes(prefect_harness) -> None:
-    from palimpsest.flows.automation import webhook_automation
     from prefect.automations import Automation
+
+    from palimpsest.flows.automation import webhook_automation
 
     webhook_automation("https://hooks.example.com/palimpsest", name="policy-changed-test")
     webhook_automation("https://hooks.example.com/palimpsest", name="policy-changed-test")  # replaces, no duplicate

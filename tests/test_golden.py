@@ -11,10 +11,10 @@ import json
 from collections import defaultdict
 
 import pytest
-from palimpsest.extractors import extract_policy, normalise
 
 from benchmarks.extraction_eval import PAGES, corpus, evaluate, summary
 from palimpsest.errors import ExtractionError
+from palimpsest.extractors import extract_policy, normalise
 
 ALL = corpus(quality=None)
 PREFIXES = {"pdf": "palimpsest-pdf", "txt": "palimpsest-text", "html": "palimpsest-html"}

@@ -20,9 +20,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from palimpsest.flows.crawl import run_crawl
 from palimpsest.warehouse import connect
-
 from tests.conftest import settings_for
 from tests.invariants import assert_nothing_lost, listed
 from tests.killpoints import POINTS

@@ -8,6 +8,7 @@ import time
 from itertools import pairwise
 
 import pytest
+
 from palimpsest.fetchers.limiter import RateLimiter, limiter_for
 
 

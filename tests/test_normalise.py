@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from palimpsest.extractors import count_words, normalise, text_sha256
-from palimpsest.extractors.normalise import fewest_words, tokens
+from palimpsest.text.normal import fewest_words, tokens
 
 
 def test_markdown_markup_and_whitespace_are_ignored() -> None:
@@ -44,7 +45,7 @@ def test_cjk_characters_count_as_words() -> None:
 
 
 def test_sections_follow_the_heading_tree() -> None:
-    from palimpsest.extractors.sections import split_sections
+    from palimpsest.text.sections import split_sections
 
     text = (
         "Intro line.\n\n# Policy\n\nWe care.\n\n## Your rights\n\nAccess.\n\n### Access\n\nAsk us.\n\n"

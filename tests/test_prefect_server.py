@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from palimpsest.warehouse import connect
 
+from palimpsest.warehouse import connect
 from tests.conftest import settings_for
 from tests.shared import REPO
 

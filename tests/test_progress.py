@@ -6,10 +6,10 @@ import io
 from pathlib import Path
 
 import pytest
-from palimpsest.flows import progress
-from palimpsest.flows.crawl import CrawlReport
 from rich.console import Console
 
+from palimpsest.flows import progress
+from palimpsest.flows.crawl import CrawlReport
 from palimpsest.settings import Settings
 
 
@@ -24,15 +24,15 @@ def _report(found: int, to_fetch: int, fetched: int, extracted: int) -> CrawlRep
 def test_progress_shows_found_fetched_extracted_and_the_wait(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terminal: bool
 ) -> None:
-    import palimpsest.output
-    import palimpsest.progress
+    import palimpsest.cli.output
+    import palimpsest.cli.progress
 
     out = io.StringIO()
     screen = Console(file=out, force_terminal=terminal, width=140, color_system=None)
-    monkeypatch.setattr(palimpsest.progress, "console", screen)
-    monkeypatch.setattr(palimpsest.output, "console", screen)
+    monkeypatch.setattr(palimpsest.cli.progress, "console", screen)
+    monkeypatch.setattr(palimpsest.cli.output, "console", screen)
     settings = Settings(db=tmp_path / "w.duckdb", cdx_url="http://127.0.0.1:9/cdx", replay_url="http://127.0.0.1:9/")
-    with palimpsest.progress.crawl_progress(settings):
+    with palimpsest.cli.progress.crawl_progress(settings):
         report = _report(40, 10, 3, 2)
         progress.publish(report)
         report.fetched = report.extracted = 7  # a crawl publishes its one running report after each batch

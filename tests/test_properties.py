@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from palimpsest.extractors import normalise, text_sha256
 from palimpsest.extractors.charset import decode_html
+from palimpsest.fetchers.captures import Capture
 from palimpsest.fetchers.cdx import CdxPage, parse_cdx
-from palimpsest.fetchers.records import Capture
 from palimpsest.warehouse import connect
-from palimpsest.warehouse.records import CaptureRow, TextRow
+from palimpsest.warehouse.rows import CaptureRow, TextRow
 from palimpsest.warehouse.store import save_captures, save_texts
 from palimpsest.warehouse.versions import rebuild_versions
 

@@ -6,6 +6,7 @@ The corpus's ``q-*`` pages are checked in test_golden.py; these cases pin the bo
 from __future__ import annotations
 
 import pytest
+
 from palimpsest.extractors.quality import classify
 
 POLICY = (

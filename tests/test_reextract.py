@@ -7,12 +7,12 @@ import dataclasses
 import re
 
 import pytest
+
+from palimpsest.cli import main
 from palimpsest.flows import pipeline
 from palimpsest.flows.crawl import run_crawl
 from palimpsest.flows.reextraction import reextract, technical_changes
 from palimpsest.warehouse import connect
-
-from palimpsest.cli import main
 from tests.conftest import settings_for
 from tests.servers import FaultArchive, Page, quick_client
 from tests.timelines import page

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
+
+from palimpsest.errors import Blocked, NoMemento
 from palimpsest.fetchers import Capture, sha1_base32
 from palimpsest.fetchers.cdx import parse_cdx, parse_cdx_timestamp
 from palimpsest.fetchers.groups import fetch_group
 from palimpsest.fetchers.replay import fetch_capture, inside_archive
-
-from palimpsest.errors import Blocked, NoMemento
 from tests.servers import quick_client
 from tests.shared import cassette
 from tests.test_client import Recorded
@@ -181,7 +181,6 @@ def test_our_own_warcs_replay_in_pywb(wayback, tmp_path) -> None:
     from palimpsest.demo.archive import LocalWayback
     from palimpsest.flows.crawl import run_crawl
     from palimpsest.warehouse import connect
-
     from tests.conftest import settings_for
 
     settings = settings_for(wayback, tmp_path / "palimpsest.duckdb")

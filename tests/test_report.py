@@ -6,9 +6,9 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from palimpsest.warehouse import connect
 
 from palimpsest.cli import main
+from palimpsest.warehouse import connect
 from tests.history import NEW_URL, OLD_URL, build_history
 from tests.report_sites import JA_URL, build_japanese, build_markup
 

@@ -6,10 +6,10 @@ import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from palimpsest.extractors.diff import Piece
 
-from palimpsest.comparison import compare_sections, hunks, outline, summary
-from palimpsest.redline import redline
+from palimpsest.comparison.diff import Piece
+from palimpsest.comparison.redline import redline
+from palimpsest.comparison.sections import compare_sections, hunks, outline, summary
 
 LINES = st.lists(
     st.sampled_from(

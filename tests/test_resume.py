@@ -16,9 +16,9 @@ import sys
 import time
 
 import pytest
+
 from palimpsest.fetchers import WarcRef, WarcStore, sha1_base32
 from palimpsest.flows.crawl import run_crawl
-
 from tests.conftest import settings_for
 from tests.shared import REPO
 from tests.snapshots import snapshot

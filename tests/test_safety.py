@@ -11,12 +11,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from palimpsest.warehouse import connect
-from palimpsest.warehouse.migrations import available, migrate
-from palimpsest.warehouse.seeds import header_for
 
 from palimpsest.cli import main
 from palimpsest.errors import NotAWarehouse, WarehouseError, WarehouseLocked
+from palimpsest.warehouse import connect
+from palimpsest.warehouse.migrations import available, migrate
+from palimpsest.warehouse.seeds import header_for
 from tests.history import build_history
 from tests.shared import REPO
 

@@ -6,12 +6,12 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from palimpsest.errors import BadInput
 from palimpsest.fetchers import Capture
 from palimpsest.flows.crawl import run_crawl
 from palimpsest.flows.sampling import Bisection, check_period, period_of
 from palimpsest.warehouse import connect
-
-from palimpsest.errors import BadInput
 from tests.conftest import settings_for
 from tests.snapshots import snapshot
 

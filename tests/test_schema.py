@@ -9,13 +9,13 @@ import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from palimpsest.extractors import count_words, text_sha256
-from palimpsest.extractors.sections import split_sections
-from palimpsest.warehouse import connect, store
-from palimpsest.warehouse.records import SectionRow, TextRow
-from palimpsest.warehouse.texts import section_key, text_ids, text_key
 
 from palimpsest.errors import WarehouseError
+from palimpsest.extractors import count_words, text_sha256
+from palimpsest.text.sections import split_sections
+from palimpsest.warehouse import connect, store
+from palimpsest.warehouse.rows import SectionRow, TextRow
+from palimpsest.warehouse.texts import section_key, text_ids, text_key
 from tests.history import TEXT_A, TEXT_B, build_history
 
 #: Columns each view has had since the migration that last shaped it; later migrations may only add.

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from palimpsest.warehouse import connect, queries
-from palimpsest.warehouse import search as fts
-from palimpsest.warehouse.imports import import_documents
-from palimpsest.warehouse.seeds import parse
 
 from palimpsest.cli import main
+from palimpsest.flows.importing import import_documents
+from palimpsest.warehouse import connect, queries
+from palimpsest.warehouse import search as fts
+from palimpsest.warehouse.seeds import parse
 from tests.history import TEXT_B, at, history_file
 
 
@@ -99,7 +99,7 @@ def test_first_appearance_of_a_clause_across_sites(db: Path) -> None:
 def capture_first_text(db: Path, url: str, when, digest: str) -> None:
     """Store a capture of version 1's text of shop.example and rebuild its versions: the index goes stale."""
     from palimpsest.warehouse import store
-    from palimpsest.warehouse.records import CaptureRow
+    from palimpsest.warehouse.rows import CaptureRow
     from palimpsest.warehouse.versions import rebuild_versions
 
     con = connect(db)

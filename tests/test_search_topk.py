@@ -10,11 +10,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from palimpsest.flows.importing import import_documents
 from palimpsest.warehouse import connect, topk
 from palimpsest.warehouse import search as fts
-from palimpsest.warehouse.imports import import_documents
 from palimpsest.warehouse.seeds import parse
-
 from tests.history import at, build_history
 
 # Clauses shared by many sites (one document each, carried by many versions), and clauses that differ in one

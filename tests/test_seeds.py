@@ -10,13 +10,13 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from palimpsest.warehouse import connect
-from palimpsest.warehouse.export import export
-from palimpsest.warehouse.imports import import_documents, read_documents
-from palimpsest.warehouse.seeds import header_for, parse
 
 from palimpsest.cli import main
 from palimpsest.errors import BadInput
+from palimpsest.flows.importing import import_documents, read_documents
+from palimpsest.warehouse import connect
+from palimpsest.warehouse.export import export
+from palimpsest.warehouse.seeds import header_for, parse
 from tests.shared import require_shared
 
 HEADERLESS = {"001": ("sakura.ad.jp", "2019-03-01"), "002": ("sakura-japan.example", "20200101")}

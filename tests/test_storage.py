@@ -10,16 +10,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from palimpsest.cli import main
+from palimpsest.errors import WarehouseError
 from palimpsest.extractors import count_words, text_sha256
-from palimpsest.extractors.sections import split_sections
+from palimpsest.text.sections import split_sections
 from palimpsest.warehouse import compact as compact_module
 from palimpsest.warehouse import connect, search, store, warehouse
 from palimpsest.warehouse.compact import compact
 from palimpsest.warehouse.migrations import Migration, available, migrate, pending, storage_version
-from palimpsest.warehouse.records import SectionRow, TextRow
-
-from palimpsest.cli import main
-from palimpsest.errors import WarehouseError
+from palimpsest.warehouse.rows import SectionRow, TextRow
 from tests.history import TEXT_A, TEXT_B, build_history
 from tests.older import old_history, old_texts
 

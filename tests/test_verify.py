@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from palimpsest.cli import main
 from palimpsest.extractors import extract_policy
+from palimpsest.flows.importing import import_documents
 from palimpsest.flows.verification import verify_imports
 from palimpsest.warehouse import connect
-from palimpsest.warehouse.imports import import_documents
 from palimpsest.warehouse.seeds import header_for, parse
-
-from palimpsest.cli import main
 from tests.conftest import settings_for
 from tests.servers import FaultArchive, Page
 from tests.timelines import page

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import duckdb
 import pytest
-from palimpsest.warehouse import connect, queries
-from palimpsest.warehouse.migrations import Migration, available, migrate
 
 from palimpsest.errors import MigrationError, NotAWarehouse
+from palimpsest.warehouse import connect, queries
+from palimpsest.warehouse.migrations import Migration, available, migrate
 from tests.history import NEW_URL, OLD_URL, TEXT_A, build_history
 
 CONTRACT = {

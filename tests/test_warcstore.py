@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from palimpsest.fetchers import Capture, Fetched, WarcStore
 from palimpsest.fetchers.warcstore import WarcStoreError
 

@@ -1,9 +1,9 @@
-"""Reads for scheduled crawls and change notices: what each tracked site was last seen at, and its changes."""
+"""Reads for scheduled crawls, change notices and histories: where each tracked site was last seen, and its changes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 
@@ -19,9 +19,12 @@ class Tracked:
 
 @dataclass(frozen=True)
 class Change:
-    """One new version of a site's policy, as the ``changes`` view (and ``versions``) describe it.
+    """One new version of a site's policy, as the ``changes`` view (and ``versions``) describe it: the policy
+    changed after ``changed_after`` (the last capture with the old text) and by ``changed_by`` (the first with the
+    new one).
 
-    ``previous_version`` is None for a site's first version; ``changed_after`` is then None too.
+    ``previous_version`` is None for a site's first version; ``changed_after``, the word counts and ``minor`` are
+    then None too.
     """
 
     site: str
@@ -31,6 +34,7 @@ class Change:
     changed_by: datetime
     words_added: int | None
     words_removed: int | None
+    minor: bool | None
     policy_url: str
     text_sha256: str
     words: int
@@ -39,6 +43,17 @@ class Change:
     def key(self) -> tuple[str, str, datetime]:
         """What identifies a version across rebuilds (its number shifts when older captures arrive)."""
         return (self.site, self.text_sha256, self.changed_by)
+
+    @property
+    def uncertainty(self) -> timedelta:
+        """How precisely the archive pins the change down (zero for a first version)."""
+        return self.changed_by - self.changed_after if self.changed_after is not None else timedelta(0)
+
+    @property
+    def kind(self) -> str:
+        if self.previous_version is None:
+            return "first version seen"
+        return "minor" if self.minor else "substantive"
 
 
 def tracked_sites(con: duckdb.DuckDBPyConnection) -> list[Tracked]:
@@ -69,7 +84,7 @@ def changes(con: duckdb.DuckDBPyConnection, site: str | None = None) -> list[Cha
     rows = con.execute(
         """
         SELECT v.site, v.version, c.previous_version, c.changed_after, v.first_seen, c.words_added,
-               c.words_removed, v.policy_url, v.text_sha256, v.words
+               c.words_removed, c.minor, v.policy_url, v.text_sha256, v.words
         FROM versions v
         LEFT JOIN changes c ON c.site = v.site AND c.version = v.version
         WHERE ? IS NULL OR v.site = ?

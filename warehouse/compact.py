@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from palimpsest.errors import WarehouseError
 from palimpsest.warehouse import search
 from palimpsest.warehouse.db import connect
 from palimpsest.warehouse.migrations import LEDGER, available, storage_version
-
-from palimpsest.errors import WarehouseError
 
 #: What the new file is attached as, beside the old one (named after its file's stem).
 _NEW = "palimpsest_compacted"

@@ -17,15 +17,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from palimpsest.warehouse.migrations import LEDGER, migrate
 
 from palimpsest.errors import NotAWarehouse, WarehouseError, WarehouseLocked
+from palimpsest.warehouse.migrations import LEDGER, migrate
 
 log = logging.getLogger(__name__)
 
 _LOCKED = re.compile(r"could not set lock|conflicting lock", re.IGNORECASE)
 
-DEFAULT_LOCK_TIMEOUT = float(os.environ.get("PALIMPSEST_LOCK_TIMEOUT", "120"))
+#: Seconds a connection waits for another process's lock unless told otherwise (``Settings.lock_timeout``).
+DEFAULT_LOCK_TIMEOUT = 120.0
 #: As of 2026-11 (DuckDB 1.5.5), two threads opening one file at the same moment race in DuckDB's instance cache
 #: ("Unique file handle conflict: ... already attached"), and two migrating a new file race on its catalog.
 #: Opening (and migrating) takes turns within the process; the connections then work side by side.

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-from palimpsest.warehouse.seeds import header_for
-from palimpsest.warehouse.store import json_value
 
 from palimpsest.errors import BadInput, WarehouseError
+from palimpsest.warehouse.seeds import header_for
+from palimpsest.warehouse.store import json_value
 
 FORMATS = ("markdown", "parquet", "jsonl")
 VIEWS = ("captures", "versions", "changes", "sections")

@@ -1,7 +1,8 @@
-"""Importing seed-format documents: each becomes a capture with provenance and outcome ``imported``.
+"""Storing seed-format documents: each becomes a capture with provenance and outcome ``imported``.
 
 The document is kept exactly as given (``imported_document``), its text is stored content-addressed like any
-extracted text, and the site's versions are rebuilt, so an imported text joins the crawled history in time
+extracted text (described by the caller: words, language, stated date and sections come from extraction, see
+``flows.importing``), and the site's versions are rebuilt, so an imported text joins the crawled history in time
 order. Importing the same file again changes nothing.
 """
 
@@ -12,17 +13,15 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-from palimpsest.extractors import count_words, normalise, text_sha256
-from palimpsest.extractors.language import detect_language
-from palimpsest.extractors.sections import split_sections
-from palimpsest.extractors.stated_date import stated_date
+
+from palimpsest.errors import BadInput
+from palimpsest.text.normal import normalise
 from palimpsest.warehouse import store
-from palimpsest.warehouse.records import CaptureRow, SectionRow, TextRow
+from palimpsest.warehouse.rows import CaptureRow, TextRow
 from palimpsest.warehouse.seeds import UNCITED, SeedDocument, parse
 from palimpsest.warehouse.versions import rebuild_versions, stale_sites
 
-from palimpsest.errors import BadInput
-
+#: The extractor an imported text is filed under: it was given, not extracted.
 EXTRACTOR = "imported"
 
 
@@ -78,18 +77,19 @@ def placed(name: str, doc: SeedDocument, site: str | None, at: datetime | None) 
     return chosen_site, url, when
 
 
-def import_documents(
+def store_documents(
     con: duckdb.DuckDBPyConnection,
-    documents: list[tuple[str, SeedDocument]],
+    documents: list[tuple[str, SeedDocument, TextRow]],
     *,
     site: str | None = None,
     at: datetime | None = None,
 ) -> ImportSummary:
-    """Store the documents in one transaction, then rebuild the versions of every site they touched.
+    """Store the documents, each with the row describing its text, in one transaction, then rebuild the versions
+    of every site they touched.
 
     A file imported before (the same bytes) is not stored again, wherever this import would place it: it is
     reported with the site and time it was stored under."""
-    plan = [(name, doc, *placed(name, doc, site, at)) for name, doc in documents]
+    plan = [(name, doc, text, *placed(name, doc, site, at)) for name, doc, text in documents]
     summary = ImportSummary()
     known = {
         row[0]: row[1:]
@@ -102,8 +102,8 @@ def import_documents(
     texts, sections, captures = [], [], []
     con.execute("BEGIN TRANSACTION")
     try:
-        for name, doc, site_, url, when in plan:
-            sha = text_sha256(doc.body)
+        for name, doc, text, site_, url, when in plan:
+            sha = text.text_sha256
             if doc.file_sha256 in known:
                 stored_site, stored_url, stored_ts = known[doc.file_sha256]
                 asked = None if (stored_site, stored_ts) == (site_, when) else (site_, when)
@@ -111,10 +111,8 @@ def import_documents(
                 continue
             known[doc.file_sha256] = (site_, url, when)  # the same file twice in one import: stored once
             digest = f"imported:{doc.file_sha256[:16]}"
-            texts.append(_text_row(doc.body, sha))
-            sections.extend(
-                SectionRow(sha, s.ord, s.path, s.heading, s.body, s.section_sha256) for s in split_sections(doc.body)
-            )
+            texts.append(text)
+            sections.extend(text.sections)
             captures.append(
                 CaptureRow(
                     site_,
@@ -168,8 +166,3 @@ def import_documents(
     for site_ in sorted(touched):
         rebuild_versions(con, site_)
     return summary
-
-
-def _text_row(body: str, sha: str) -> TextRow:
-    language = detect_language(body)
-    return TextRow(sha, body, count_words(body), language, EXTRACTOR, stated_date(body, language))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+
 from palimpsest.warehouse.versions import rebuild_versions
 
 

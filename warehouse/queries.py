@@ -1,4 +1,4 @@
-"""Reads: history, the text in force at a time, one version, the site list, the first appearance of a clause, and
+"""Reads: a site's versions, the text in force at a time, the site list, the first appearance of a clause, and
 read-only SQL."""
 
 from __future__ import annotations
@@ -7,12 +7,13 @@ import difflib
 from datetime import datetime
 
 import duckdb
-from palimpsest.warehouse.records import Version
 
 from palimpsest.errors import BadInput, UnknownSite, UnknownVersion, WarehouseError
+from palimpsest.warehouse.rows import Version
 
 _VERSION_COLUMNS = (
-    "site, version, policy_url, first_seen, last_seen, captures, language, words, text, text_sha256, extractor"
+    "site, version, policy_url, first_seen, last_seen, captures, language, words, text, text_sha256, extractor,"
+    " stated_date"
 )
 
 
@@ -30,7 +31,7 @@ def resolve_site(con: duckdb.DuckDBPyConnection, site: str) -> str:
 
 def history(con: duckdb.DuckDBPyConnection, site: str) -> list[Version]:
     site = resolve_site(con, site)
-    return [Version(*row[:11]) for row in site_versions(con, site)]
+    return [Version(*row) for row in site_versions(con, site)]
 
 
 def site_versions(con: duckdb.DuckDBPyConnection, site: str) -> list[tuple]:
@@ -56,21 +57,14 @@ def site_versions(con: duckdb.DuckDBPyConnection, site: str) -> list[tuple]:
 
 
 def version_at(con: duckdb.DuckDBPyConnection, site: str, at: datetime) -> Version:
+    """The version in force at ``at`` (the ``policy_at`` macro): the last one first seen at or before it."""
     site = resolve_site(con, site)
     row = con.execute(f"SELECT {_VERSION_COLUMNS} FROM policy_at(?, ?)", [site, at]).fetchone()
     if row is None:
-        raise UnknownVersion(f"{site} has no policy version seen at or before {at:%Y-%m-%d %H:%M:%S} UTC")
+        first = con.execute("SELECT min(first_seen) FROM version WHERE site = ?", [site]).fetchone()
+        since = f"; the first was seen {first[0]:%Y-%m-%d}" if first and first[0] else ""
+        raise UnknownVersion(f"{site} has no policy version seen at or before {at:%Y-%m-%d %H:%M:%S} UTC{since}")
     return Version(*row)
-
-
-def version_number(con: duckdb.DuckDBPyConnection, site: str, number: int) -> Version:
-    site = resolve_site(con, site)
-    row = con.execute(f"SELECT {_VERSION_COLUMNS} FROM versions WHERE site = ? AND version = ?", [site, number])
-    found = row.fetchone()
-    if found is None:
-        count = con.execute("SELECT count(*) FROM version WHERE site = ?", [site]).fetchone()[0]
-        raise UnknownVersion(f"{site} has no version {number} (it has {count})")
-    return Version(*found)
 
 
 def sites(con: duckdb.DuckDBPyConnection) -> list[tuple]:

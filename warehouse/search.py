@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
-from palimpsest.warehouse import topk
-from palimpsest.warehouse.search_index import TERM_SCORE, build_index, fingerprint, is_fresh, load_fts
 
 from palimpsest.errors import WarehouseError
+from palimpsest.warehouse import topk
+from palimpsest.warehouse.db import warehouse
+from palimpsest.warehouse.search_index import TERM_SCORE, build_index, fingerprint, is_fresh, load_fts
 
 __all__ = ["TERM_SCORE", "Hit", "build_index", "ensure_index", "fingerprint", "is_fresh", "load_fts", "search",
            "snippet"]  # fmt: skip
@@ -151,8 +152,6 @@ def ensure_index(path, **options: object) -> bool:
     """Rebuild the index of the warehouse at ``path`` if it is stale. Returns whether it rebuilt.
 
     Checked on a read-only connection first, so a fresh index costs no write lock."""
-    from palimpsest.warehouse.db import warehouse  # noqa: PLC0415 - db imports nothing from here; keeps the module light
-
     with warehouse(path, read_only=True) as con:
         if is_fresh(con):
             return False

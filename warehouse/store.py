@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 import duckdb
-from palimpsest.warehouse.records import CaptureRow, ExtractionRow, PayloadRow
-from palimpsest.warehouse.texts import require_text_ids, save_sections, save_texts
 
 from palimpsest.errors import BadInput
+from palimpsest.warehouse.rows import CaptureRow, ExtractionRow, PayloadRow
+from palimpsest.warehouse.texts import require_text_ids, save_sections, save_texts
 
 __all__ = [
     "RETRYABLE",

@@ -17,9 +17,9 @@ import json
 from collections.abc import Iterable
 
 import duckdb
-from palimpsest.warehouse.records import SectionRow, TextRow
 
 from palimpsest.errors import WarehouseError
+from palimpsest.warehouse.rows import SectionRow, TextRow
 
 _TEXT_COLUMNS = (
     ("text_sha256", "VARCHAR"),

@@ -30,6 +30,7 @@ import bisect
 from datetime import datetime
 
 import duckdb
+
 from palimpsest.warehouse.search_index import FTS
 
 #: Postings of each term read in the first round: enough for most queries' first page.

@@ -10,10 +10,11 @@ a new version.
 from __future__ import annotations
 
 import duckdb
-from palimpsest.extractors.diff import word_delta
-from palimpsest.extractors.similarity import is_minor
 
-__all__ = ["is_minor", "rebuild_versions", "stale_sites"]
+from palimpsest.comparison.diff import word_delta
+from palimpsest.comparison.similarity import is_minor
+
+__all__ = ["rebuild_versions", "stale_sites"]
 
 _REBUILD = """
 INSERT INTO version (site, version, text_id, policy_url, first_seen, last_seen, captures)

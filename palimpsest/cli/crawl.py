@@ -6,16 +6,18 @@ from typing import Annotated
 
 import typer
 
-from palimpsest.cli import app, export_settings, settings
+from palimpsest.cli.invocation import invocation
+from palimpsest.cli.output import console
+from palimpsest.cli.prefect_runtime import prepare_prefect
+from palimpsest.cli.read import print_history, read_history
 from palimpsest.errors import BadInput
-from palimpsest.output import console
 from palimpsest.timestamps import parse_timestamp
 
 SAMPLES = ("daily", "weekly", "monthly", "yearly")
 
 
-@app.command()
 def crawl(
+    ctx: typer.Context,
     url: Annotated[str, typer.Argument(help="The policy page, e.g. https://www.example.com/privacy")],
     site: Annotated[str | None, typer.Option(help="Site name; defaults to the URL's host without www.")] = None,
     from_: Annotated[str | None, typer.Option("--from", help="First time to include (YYYY…, ISO 8601; UTC)")] = None,
@@ -38,13 +40,13 @@ def crawl(
     for value, end in ((from_, False), (to, True)):
         if value:
             parse_timestamp(value, end=end)  # fail on a bad timestamp before starting Prefect
-    current = settings()
-    export_settings(current)
-    from palimpsest.flows import crawl_policy  # noqa: PLC0415 - imports Prefect (about 2 s)
-    from palimpsest.progress import crawl_progress  # noqa: PLC0415
+    run = invocation(ctx)
+    prepare_prefect(verbose=run.verbose)
+    from palimpsest.cli.progress import crawl_progress  # noqa: PLC0415 - lazy: trafilatura, 0.65 s
+    from palimpsest.flows import crawl_policy  # noqa: PLC0415 - lazy: Prefect, 1.5 s
 
-    with crawl_progress(current):
-        report = crawl_policy(url=url, site=site, from_=from_, to=to, sample=sample)
+    with crawl_progress(run.settings):
+        report = crawl_policy(url=url, site=site, from_=from_, to=to, sample=sample, settings=run.settings)
     outcomes = ", ".join(f"{name} {count}" for name, count in sorted(report["outcomes"].items()))
     inferred = f"{report['inferred']} inferred, " if report.get("inferred") else ""
     console.print(
@@ -53,6 +55,4 @@ def crawl(
     )
     for note in report["cutoffs"]:
         console.print(f"note: {note}")
-    from palimpsest.commands_read import print_history, read_history  # noqa: PLC0415
-
-    print_history(read_history(current.db, report["site"]), replay_prefix=current.replay_url)
+    print_history(read_history(run.settings, report["site"]), replay_prefix=run.settings.replay_url)

@@ -1,4 +1,6 @@
-"""``palimpsest feed``: an Atom feed (RFC 4287) of policy changes, one entry per version.
+"""An Atom feed (RFC 4287) of policy changes, one entry per version: ``palimpsest feed``, and ``refresh_all``'s
+``feed`` parameter, which rewrites it after each scheduled run (so it lives here, below the flows, beside the
+other exports).
 
 Each entry links the archived snapshot where the new wording was first seen and carries the diff summary.
 Entry ids are tag URIs built from the site, the text's hash and when it was first seen (a revert brings an
@@ -13,26 +15,27 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
-from palimpsest.flows.summary import snapshot_url
-from palimpsest.warehouse import warehouse
+from palimpsest.settings import Settings
+from palimpsest.timestamps import snapshot_url
 from palimpsest.warehouse.changes import Change, changes
+from palimpsest.warehouse.db import warehouse
+from palimpsest.warehouse.queries import resolve_site
 
 ATOM = "http://www.w3.org/2005/Atom"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def write_feed(db: Path | str, out: Path | str, *, replay_url: str, site: str | None = None) -> int:
-    """Write the feed of every site's (or ``site``'s) changes to ``out``; returns the number of entries."""
-    with warehouse(db, read_only=True) as con:
+def write_feed(settings: Settings, out: Path | str, *, site: str | None = None) -> int:
+    """Write the feed of every site's (or ``site``'s) changes to ``out``; returns the number of entries. Its links
+    point at ``settings.replay_url``'s archive."""
+    with warehouse(settings.db, read_only=True, lock_timeout=settings.lock_timeout) as con:
         if site is not None:
-            from palimpsest.warehouse.queries import resolve_site  # noqa: PLC0415
-
             site = resolve_site(con, site)
         found = changes(con, site)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(render(found, replay_url=replay_url, site=site))
+    tmp.write_bytes(render(found, replay_url=settings.replay_url, site=site))
     tmp.replace(out)
     return len(found)
 
@@ -60,7 +63,7 @@ def render(found: list[Change], *, replay_url: str, site: str | None = None) -> 
         link = ET.SubElement(entry, f"{{{ATOM}}}link")
         link.set("rel", "alternate")
         link.set("type", "text/html")
-        link.set("href", snapshot_url(replay_url, change))
+        link.set("href", snapshot_url(replay_url, change.changed_by, change.policy_url))
         _text(entry, "summary", _summary(change))
     ET.indent(feed)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"

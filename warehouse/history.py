@@ -1,19 +1,20 @@
-"""A site's history as the CLI and the report show it, read from the public views only.
+"""A site's history as people read it: its versions, the captures that show them, and the changes between them.
 
-It imports the warehouse (and so DuckDB): command modules import it inside their commands.
-
-The records keep the views' column names. ``SiteHistory`` answers the questions people ask of a history: which
-capture is the evidence for a version, which versions returned to an earlier text, how precisely a change is
-pinned down.
+Read from the public views (and, for speed, the texts by number; see ``queries.site_versions``). ``SiteHistory``
+answers the questions people ask of a history: which capture is the evidence for a version, which versions returned
+to an earlier text, how precisely a change is pinned down. The command line and the report both show it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
+
+import duckdb
 
 from palimpsest.warehouse import queries
-from palimpsest.warehouse.records import Version as StoredVersion
+from palimpsest.warehouse.changes import Change
+from palimpsest.warehouse.rows import Version
 
 #: Outcomes of captures whose text belongs to a version.
 TEXT_OUTCOMES = frozenset({"version", "same-text", "imported"})
@@ -30,15 +31,8 @@ _CHANGES = (
 
 
 @dataclass(frozen=True)
-class Version(StoredVersion):
-    """A row of the ``versions`` view, with the date the policy states for itself when the extractor found one."""
-
-    stated_date: date | None = None
-
-
-@dataclass(frozen=True)
-class Capture:
-    """A row of the ``captures`` view (without the site)."""
+class SeenCapture:
+    """A capture as the ``captures`` view shows it (without the site): what the archive held and what became of it."""
 
     url: str
     timestamp: datetime
@@ -59,31 +53,10 @@ class Capture:
 
 
 @dataclass(frozen=True)
-class Change:
-    """A row of the ``changes`` view: the policy changed after ``changed_after`` and by ``changed_by``."""
-
-    version: int
-    previous_version: int
-    changed_after: datetime
-    changed_by: datetime
-    words_added: int | None
-    words_removed: int | None
-    minor: bool | None
-
-    @property
-    def uncertainty(self) -> timedelta:
-        return self.changed_by - self.changed_after
-
-    @property
-    def kind(self) -> str:
-        return "minor" if self.minor else "substantive"
-
-
-@dataclass(frozen=True)
 class SiteHistory:
     site: str
     versions: tuple[Version, ...]
-    captures: tuple[Capture, ...]
+    captures: tuple[SeenCapture, ...]
     changes: tuple[Change, ...]
 
     def version(self, number: int) -> Version | None:
@@ -93,7 +66,7 @@ class SiteHistory:
         """The change that started version ``number`` (None for the first)."""
         return next((c for c in self.changes if c.version == number), None)
 
-    def evidence(self, version: Version, *, at: datetime | None = None, last: bool = False) -> Capture | None:
+    def evidence(self, version: Version, *, at: datetime | None = None, last: bool = False) -> SeenCapture | None:
         """The capture that shows ``version``'s text: its first, its last, or its last at or before ``at``."""
         shown = [
             c
@@ -108,7 +81,7 @@ class SiteHistory:
             return None
         return shown[-1] if (last or at is not None) else shown[0]
 
-    def capture_at(self, moment: datetime, text_sha256: str) -> Capture | None:
+    def capture_at(self, moment: datetime, text_sha256: str) -> SeenCapture | None:
         """The text capture at exactly ``moment`` with this text: the evidence at either end of a change."""
         return next(
             (c for c in self.captures if c.timestamp == moment and c.text_sha256 == text_sha256 and c.kind == "text"),
@@ -127,7 +100,7 @@ class SiteHistory:
         return found
 
     @property
-    def problems(self) -> tuple[Capture, ...]:
+    def problems(self) -> tuple[SeenCapture, ...]:
         return tuple(c for c in self.captures if c.kind == "problem")
 
     @property
@@ -141,41 +114,20 @@ class SiteHistory:
         return max(moments) if moments else None
 
 
-def site_names(con) -> list[str]:
+def site_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every site with captures or versions."""
     return [row[0] for row in con.execute(_SITES).fetchall()]
 
 
-def load_history(con, site: str) -> SiteHistory:
+def load_history(con: duckdb.DuckDBPyConnection, site: str) -> SiteHistory:
     """One site's versions, captures and changes (the site name must be a tracked one; see resolve_site)."""
-    return SiteHistory(
-        site,
-        tuple(Version(*row) for row in queries.site_versions(con, site)),
-        tuple(Capture(*row) for row in con.execute(_CAPTURES, [site]).fetchall()),
-        tuple(Change(*row) for row in con.execute(_CHANGES, [site]).fetchall()),
-    )
-
-
-def snapshot_url(replay_prefix: str, moment: datetime, url: str) -> str:
-    """The archive's page for a capture: ``<replay prefix><14-digit UTC timestamp>/<url>``."""
-    return f"{replay_prefix}{moment.astimezone(UTC):%Y%m%d%H%M%S}/{url}"
-
-
-def span(delta: timedelta) -> str:
-    """A duration as people say it: ``3 y 2 m``, ``5 m 12 d``, ``4 d``, ``6 h``, ``40 s``."""
-    seconds = max(int(delta.total_seconds()), 0)
-    days = seconds // 86400
-    if days >= 365:
-        years, rest = divmod(days, 365)
-        months = rest // 30
-        return f"{years} y {months} m" if months else f"{years} y"
-    if days >= 30:
-        months, rest = divmod(days, 30)
-        return f"{months} m {rest} d" if rest else f"{months} m"
-    if days:
-        return f"{days} d"
-    if seconds >= 3600:
-        return f"{seconds // 3600} h"
-    if seconds >= 60:
-        return f"{seconds // 60} min"
-    return f"{seconds} s"
+    versions = tuple(Version(*row) for row in queries.site_versions(con, site))
+    by_number = {v.version: v for v in versions}
+    changes = []
+    for number, previous, after, by, added, removed, minor in con.execute(_CHANGES, [site]).fetchall():
+        new = by_number[number]
+        changes.append(
+            Change(site, number, previous, after, by, added, removed, minor, new.policy_url, new.text_sha256, new.words)
+        )
+    captures = tuple(SeenCapture(*row) for row in con.execute(_CAPTURES, [site]).fetchall())
+    return SiteHistory(site, versions, captures, tuple(changes))

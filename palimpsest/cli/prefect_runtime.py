@@ -1,4 +1,5 @@
-"""Prefect's temporary API server, kept out of reach of the terminal's Ctrl-C.
+"""Prefect in a command-line process: its own settings set before it is imported, and its temporary API server
+kept out of reach of the terminal's Ctrl-C.
 
 With no ``PREFECT_API_URL``, the first flow run in a process starts a temporary Prefect server as a child
 process. A terminal's Ctrl-C reaches the whole foreground process group, so the server died at the same moment
@@ -33,15 +34,33 @@ class _DetachedSubprocess:
         kwargs.setdefault("start_new_session", True)
         if sys.platform == "linux":
             command, args = (kwargs.pop("args"), args) if "args" in kwargs else (args[0], args[1:])
-            args = ([sys.executable, "-m", "palimpsest.prefect_server", str(os.getpid()), *command], *args)
+            args = ([sys.executable, "-m", "palimpsest.cli.prefect_runtime", str(os.getpid()), *command], *args)
         return subprocess.Popen(*args, **kwargs)
+
+
+def prepare_prefect(*, verbose: bool = False) -> None:
+    """Ready this process for running flows: Prefect's own settings first, then the temporary server's guard."""
+    quiet_prefect(verbose=verbose)
+    detach_temporary_server()
+
+
+def quiet_prefect(*, verbose: bool = False) -> None:
+    """Prefect's defaults for a command-line process, set before it is imported: no telemetry (this may run
+    offline), a patient temporary server, and warnings only unless ``-v``. A variable the user set is kept."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    # Prefect's temporary server gives up after 20 s by default; on a busy 2-core machine its first start took
+    # 13–22 s and more (measured 2026-11), which failed the whole command before it began.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 def detach_temporary_server() -> None:
     """When flows will run against a temporary server, start it in its own session (see the module's note)."""
     if os.environ.get("PREFECT_API_URL"):
         return
-    from prefect.server.api import server  # noqa: PLC0415 - heavy; only when a temporary server will be started
+    from prefect.server.api import server  # noqa: PLC0415 - lazy: Prefect, 1.5 s; only when flows will run
 
     if not isinstance(server.subprocess, _DetachedSubprocess):
         server.subprocess = _DetachedSubprocess()  # type: ignore[assignment]
@@ -51,7 +70,7 @@ _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def _guard(argv: list[str]) -> None:
-    """``python -m palimpsest.prefect_server PARENT_PID COMMAND…``: run COMMAND in this process, to be sent
+    """``python -m palimpsest.cli.prefect_runtime PARENT_PID COMMAND…``: run COMMAND in this process, to be sent
     SIGTERM when PARENT_PID dies. The signal is asked for before the check, so a parent dying in between is seen."""
     parent, command = int(argv[0]), argv[1:]
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -1,19 +1,19 @@
 """Two versions of a policy compared for people: the changed passages, and which sections changed.
 
-Sections come from ``extractors.sections.split_sections``. They are paired by heading path first, then a section
+Sections come from ``palimpsest.text.sections.split_sections``. They are paired by heading path first, then a section
 whose heading changed is recognised by its body; whatever is left was added or removed.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
-from palimpsest.extractors.diff import Piece, word_diff
-from palimpsest.extractors.normalise import normalise
-from palimpsest.extractors.sections import Section, split_sections
-from palimpsest.redline import redline
+from palimpsest.comparison.diff import Piece, word_diff
+from palimpsest.comparison.redline import redline
+from palimpsest.comparison.similarity import similarity
+from palimpsest.text.normal import normalise, tokens
+from palimpsest.text.sections import Section, split_sections
 
 _SENTENCE_END = re.compile(r"[.!?:;,。．！？：；、」』）)]\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
@@ -93,19 +93,13 @@ def _pair(old: list[Section], new: list[Section]) -> dict[int, int]:
     for s in new:
         if s.ord in taken:
             continue
-        body = normalise(s.body)
-        candidates = [(o, _similarity(normalise(o.body), body)) for o in old if o.ord not in pairs]
+        body = tokens(s.body)
+        candidates = [(o, similarity(tokens(o.body), body)) for o in old if o.ord not in pairs]
         best = max(candidates, key=lambda c: c[1], default=None)
         if best is not None and best[1] >= RENAMED_SIMILARITY:
             pairs[best[0].ord] = s.ord
             taken.add(s.ord)
     return pairs
-
-
-def _similarity(a: str, b: str) -> float:
-    if a == b:
-        return 1.0
-    return difflib.SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
 
 
 def _predecessor(section: Section, pairs: dict[int, int]) -> int | None:
@@ -144,10 +138,6 @@ def _equal(text: str | None) -> tuple[Piece, ...]:
 
 def _one(op: str, text: str | None) -> tuple[Piece, ...]:
     return (Piece(op, text),) if text else ()
-
-
-def changed_only(changes: list[SectionChange]) -> list[SectionChange]:
-    return [c for c in changes if c.status != "unchanged"]
 
 
 def summary(changes: list[SectionChange]) -> dict[str, int]:

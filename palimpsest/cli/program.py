@@ -1,12 +1,13 @@
-"""The ``palimpsest`` command: thin over flows and warehouse queries. ``main(args)`` is the testable entry.
+"""The ``palimpsest`` program: global options, one table of commands, and errors turned into exit codes.
 
-Heavy libraries (Prefect, DuckDB, trafilatura) are imported inside the commands that need them, so
-``palimpsest --help`` starts in a fraction of a second.
+``main(args)`` is the testable entry. The global options and the ``PALIMPSEST_*`` variables make one
+:class:`~palimpsest.settings.Settings` value, validated once, that each command receives through typer's context.
+Commands are plain functions in small modules and are registered here, from the table below, so no command
+module imports this one.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,9 +15,11 @@ from typing import Annotated
 import typer
 
 from palimpsest import __version__
+from palimpsest.cli import corpus, crawl, demo, doctor, fleet, publish, read
+from palimpsest.cli.invocation import Invocation
+from palimpsest.cli.output import error
 from palimpsest.errors import BadInput, PalimpsestError
-from palimpsest.output import error
-from palimpsest.settings import Settings, quiet_prefect
+from palimpsest.settings import Settings
 
 app = typer.Typer(
     name="palimpsest",
@@ -28,19 +31,30 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-
-class State:
-    settings: Settings | None = None
-    verbose: bool = False
-
-
-state = State()
-
-
-def settings() -> Settings:
-    if state.settings is None:
-        state.settings = Settings.from_env()
-    return state.settings
+#: Every command, in the order ``--help`` lists them: collect, read, publish, keep.
+COMMANDS = (
+    ("crawl", crawl.crawl),
+    ("discover", fleet.discover),
+    ("crawl-sites", fleet.crawl_sites),
+    ("refresh", fleet.refresh),
+    ("history", read.history),
+    ("show", read.show),
+    ("diff", read.diff),
+    ("sql", read.sql),
+    ("search", corpus.search),
+    ("sites", read.sites),
+    ("report", publish.report),
+    ("feed", publish.feed),
+    ("export", corpus.export),
+    ("import", corpus.import_),
+    ("verify", corpus.verify),
+    ("reextract", corpus.reextract),
+    ("doctor", doctor.doctor),
+    ("demo", demo.demo),
+    ("serve-demo", demo.serve_demo),
+)
+for _name, _command in COMMANDS:
+    app.command(_name)(_command)
 
 
 def _version(value: bool) -> None:
@@ -51,6 +65,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _options(
+    ctx: typer.Context,
     db: Annotated[Path | None, typer.Option(help="Warehouse file [env PALIMPSEST_DB; palimpsest.duckdb]")] = None,
     cdx_url: Annotated[str | None, typer.Option(help="CDX endpoint [env PALIMPSEST_CDX_URL; IA's]")] = None,
     replay_url: Annotated[str | None, typer.Option(help="Replay prefix [env PALIMPSEST_REPLAY_URL; IA's]")] = None,
@@ -61,48 +76,26 @@ def _options(
         float | None, typer.Option(help="Replay requests/min at most [env PALIMPSEST_REPLAY_RATE; 300]")
     ] = None,
     warc_dir: Annotated[Path | None, typer.Option(help="Raw capture store [env PALIMPSEST_WARC_DIR]")] = None,
+    lock_timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds to wait for another writer's lock [env PALIMPSEST_LOCK_TIMEOUT; 120]"),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's and the fetcher's logs.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """Options here apply to every command and override the PALIMPSEST_* environment variables."""
-    state.settings = Settings.from_env(
+    settings = Settings.from_env().with_options(
         db=db,
         cdx_url=cdx_url,
         replay_url=replay_url,
         cdx_rate=cdx_rate,
         replay_rate=replay_rate,
-        warc_dir=warc_dir,
+        warc_dir_override=warc_dir,
+        lock_timeout=lock_timeout,
     )
-    state.verbose = verbose
-
-
-def export_settings(current: Settings) -> None:
-    """Hand the settings to flows running in this process, which read them from the environment."""
-    os.environ["PALIMPSEST_DB"] = str(current.db)
-    os.environ["PALIMPSEST_CDX_URL"] = current.cdx_url
-    os.environ["PALIMPSEST_REPLAY_URL"] = current.replay_url
-    os.environ["PALIMPSEST_CDX_RATE"] = str(current.cdx_rate)
-    os.environ["PALIMPSEST_REPLAY_RATE"] = str(current.replay_rate)
-    if current.warc_dir_override is not None:
-        os.environ["PALIMPSEST_WARC_DIR"] = str(current.warc_dir_override)
-    quiet_prefect(verbose=state.verbose)
-    from palimpsest.prefect_server import detach_temporary_server  # noqa: PLC0415 - imports Prefect
-
-    detach_temporary_server()
-
-
-def _register() -> None:
-    # Each command module adds its commands to ``app`` when imported.
-    from palimpsest import (  # noqa: F401, PLC0415
-        commands_corpus,
-        commands_crawl,
-        commands_demo,
-        commands_doctor,
-        commands_flows,
-        commands_read,
-    )
+    ctx.obj = Invocation(settings, verbose)
 
 
 INTERRUPTED = "interrupted: what was stored is kept; run the same command again to resume"
@@ -110,7 +103,6 @@ INTERRUPTED = "interrupted: what was stored is kept; run the same command again 
 
 def main(args: list[str] | None = None) -> int:  # noqa: PLR0911 - one exit code per kind of failure
     """Run the CLI; returns the exit code. Errors are one line on stderr, never a traceback."""
-    _register()
     try:
         code = app(args=args, prog_name="palimpsest", standalone_mode=False)
     except typer.Exit as done:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from palimpsest.fetchers import Capture, Fetched, WarcRef
-from palimpsest.warehouse.records import CaptureRow, ExtractionRow, TextRow
+from palimpsest.warehouse.rows import CaptureRow, ExtractionRow, TextRow
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""``discover``, ``crawl-sites``, ``refresh`` and ``feed``: the multi-site and scheduled side of Palimpsest."""
+"""``discover``, ``crawl-sites`` and ``refresh``: the multi-site and scheduled side of Palimpsest."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
-from palimpsest.cli import app, export_settings, settings
+from palimpsest.cli.invocation import invocation
+from palimpsest.cli.output import console, say
+from palimpsest.cli.prefect_runtime import prepare_prefect
 from palimpsest.errors import BadInput
-from palimpsest.output import console, say
 
 
-@app.command()
 def discover(
+    ctx: typer.Context,
     homepage: Annotated[str, typer.Argument(help="The site's homepage, e.g. https://www.example.com/")],
     site: Annotated[str | None, typer.Option(help="Site name; defaults to the homepage's host without www.")] = None,
     crawl: Annotated[bool, typer.Option("--crawl", help="Also crawl every policy URL found")] = False,
@@ -27,13 +28,13 @@ def discover(
     """
     if "://" not in homepage:
         raise BadInput(f"{homepage!r} is not a URL; give the full address, e.g. https://{homepage}")
-    current = settings()
-    export_settings(current)
-    from palimpsest.flows import discover_policy  # noqa: PLC0415 - imports Prefect (about 2 s)
-    from palimpsest.progress import crawl_progress  # noqa: PLC0415
+    run = invocation(ctx)
+    prepare_prefect(verbose=run.verbose)
+    from palimpsest.cli.progress import crawl_progress  # noqa: PLC0415 - lazy: trafilatura, 0.65 s
+    from palimpsest.flows import discover_policy  # noqa: PLC0415 - lazy: Prefect, 1.5 s
 
-    with crawl_progress(current):
-        result = discover_policy(homepage=homepage, site=site, crawl=crawl)
+    with crawl_progress(run.settings):
+        result = discover_policy(homepage=homepage, site=site, crawl=crawl, settings=run.settings)
     if not result["lineage"]:
         say(f"{result['site']}: no policy link found on {result['captures_found']} archived homepage capture(s)")
     for span in result["lineage"]:
@@ -44,8 +45,8 @@ def discover(
         _print_run(result["crawl"])
 
 
-@app.command("crawl-sites")
 def crawl_sites(
+    ctx: typer.Context,
     sites_file: Annotated[Path, typer.Argument(help="CSV (header: url,site,from,to,sample) or TOML [[site]] list")],
     workers: Annotated[int, typer.Option(help="Sites crawled at once (one shared rate limit)")] = 2,
 ) -> None:
@@ -53,23 +54,23 @@ def crawl_sites(
 
     Example: palimpsest crawl-sites sites.csv
     """
-    from palimpsest.flows.sites import read_sites  # noqa: PLC0415
+    from palimpsest.flows.sites import read_sites  # noqa: PLC0415 - lazy: the archive client (requests, warcio), 0.3 s
 
     read_sites(sites_file)  # a bad file fails here, before Prefect starts
     if workers < 1:
         raise BadInput("--workers must be at least 1")
-    current = settings()
-    export_settings(current)
-    from palimpsest.flows import crawl_sites as flow  # noqa: PLC0415 - imports Prefect (about 2 s)
-    from palimpsest.progress import crawl_progress  # noqa: PLC0415
+    run = invocation(ctx)
+    prepare_prefect(verbose=run.verbose)
+    from palimpsest.cli.progress import crawl_progress  # noqa: PLC0415 - lazy: trafilatura, 0.65 s
+    from palimpsest.flows import crawl_sites as flow  # noqa: PLC0415 - lazy: Prefect, 1.5 s
 
-    with crawl_progress(current):
-        state = flow(sites_file=str(sites_file), workers=workers, return_state=True)
+    with crawl_progress(run.settings):
+        state = flow(sites_file=str(sites_file), workers=workers, settings=run.settings, return_state=True)
     _print_run(_result(state))
 
 
-@app.command()
 def refresh(
+    ctx: typer.Context,
     feed: Annotated[Path | None, typer.Option(help="Rewrite this Atom feed of changes after the run")] = None,
     workers: Annotated[int, typer.Option(help="Sites crawled at once (one shared rate limit)")] = 2,
 ) -> None:
@@ -77,30 +78,17 @@ def refresh(
 
     Example: palimpsest refresh --feed changes.xml
     """
-    current = settings()
-    export_settings(current)
-    from palimpsest.flows import refresh_all  # noqa: PLC0415 - imports Prefect (about 2 s)
-    from palimpsest.progress import crawl_progress  # noqa: PLC0415
+    run = invocation(ctx)
+    prepare_prefect(verbose=run.verbose)
+    from palimpsest.cli.progress import crawl_progress  # noqa: PLC0415 - lazy: trafilatura, 0.65 s
+    from palimpsest.flows import refresh_all  # noqa: PLC0415 - lazy: Prefect, 1.5 s
 
-    with crawl_progress(current):
-        state = refresh_all(feed=str(feed) if feed else None, workers=workers, return_state=True)
+    with crawl_progress(run.settings):
+        state = refresh_all(feed=str(feed) if feed else None, workers=workers, settings=run.settings, return_state=True)
     result = _result(state)
     _print_run(result)
     if feed:
         say(f"wrote {feed} ({result['feed_entries']} entries)")
-
-
-@app.command()
-def feed(
-    out: Annotated[Path, typer.Argument(help="The Atom file to write, e.g. changes.xml")],
-    site: Annotated[str | None, typer.Option(help="Only this site's changes")] = None,
-) -> None:
-    """Write an Atom feed of policy changes; each entry links the archived snapshot and sums up the diff."""
-    from palimpsest.feed import write_feed  # noqa: PLC0415
-
-    current = settings()
-    count = write_feed(current.db, out, replay_url=current.replay_url, site=site)
-    say(f"wrote {out} ({count} entries)")
 
 
 def _result(state: object) -> dict:

@@ -15,7 +15,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from palimpsest.extractors.normalise import normalise
+from palimpsest.text.normal import normalise
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _EMPHASIS = re.compile(r"^[*_]+|[*_]+$")

@@ -86,6 +86,8 @@ class TextRow:
 
 @dataclass(frozen=True)
 class Version:
+    """A row of the ``versions`` view, with the date the policy states for itself when the extractor found one."""
+
     site: str
     version: int
     policy_url: str
@@ -97,3 +99,4 @@ class Version:
     text: str
     text_sha256: str
     extractor: str | None = None
+    stated_date: date | None = None

@@ -1,14 +1,17 @@
 """What the terminal shows of a history beyond tables: the newest-first log, and the diff of two versions.
 
-Everything goes through ``palimpsest.output``: coloured on a terminal, plain text with the same markers in a pipe.
+Everything goes through ``palimpsest.cli.output``: coloured on a terminal, plain text with the same markers in a pipe.
 """
 
 from __future__ import annotations
 
-from palimpsest.comparison import SectionChange, compare_sections, hunks, outline, summary
-from palimpsest.extractors.diff import word_delta
-from palimpsest.history import SiteHistory, Version, snapshot_url, span
-from palimpsest.output import console, say, say_pieces
+from palimpsest.cli.output import console, say, say_pieces
+from palimpsest.comparison.diff import word_delta
+from palimpsest.comparison.redline import redline
+from palimpsest.comparison.sections import SectionChange, compare_sections, hunks, outline, summary
+from palimpsest.timestamps import snapshot_url, span
+from palimpsest.warehouse.history import SiteHistory
+from palimpsest.warehouse.rows import Version
 
 #: How each section status is flagged in ``diff --sections`` and the log's section line.
 SECTION_MARK = {"changed": "~", "renamed": ">", "added": "+", "removed": "-", "unchanged": "="}
@@ -77,8 +80,6 @@ def print_comparison(history: SiteHistory, old: Version, new: Version, *, sectio
     if sections:
         _print_sections(compare_sections(old.text, new.text))
     elif context is None:
-        from palimpsest.redline import redline  # noqa: PLC0415
-
         say_pieces(redline(old.text, new.text))
     else:
         _print_hunks(old, new, context=context)

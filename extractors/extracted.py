@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from palimpsest.extractors.normalise import count_words, normalise, text_sha256
-from palimpsest.extractors.sections import Section, split_sections
+from palimpsest.text.normal import count_words, normalise, text_sha256
+from palimpsest.text.sections import Section, split_sections
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from palimpsest.history import SiteHistory, snapshot_url, span
+from palimpsest.timestamps import snapshot_url, span
+from palimpsest.warehouse.history import SiteHistory
 
 #: Distinct texts get distinct colours (a return to an earlier text gets that text's colour again).
 PALETTE_SIZE = 8

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from datetime import datetime
+from typing import Annotated
 
 import typer
 
-from palimpsest.cli import app, settings
+from palimpsest.cli.invocation import Invocation, invocation
+from palimpsest.cli.output import console, plural, render_table, say
+from palimpsest.cli.terminal import print_comparison, print_log
 from palimpsest.errors import BadInput, UnknownVersion
-from palimpsest.output import console, plural, render_table, say
-from palimpsest.timestamps import parse_timestamp
-
-if TYPE_CHECKING:
-    from palimpsest.history import SiteHistory
+from palimpsest.settings import Settings
+from palimpsest.timestamps import parse_timestamp, snapshot_url, span
+from palimpsest.warehouse import queries
+from palimpsest.warehouse.history import SiteHistory, load_history
+from palimpsest.warehouse.seeds import UNCITED
 
 FORMATS = ("table", "csv", "json")
 HISTORY_FORMATS = ("table", "log", "csv", "json")
@@ -34,16 +36,10 @@ HISTORY_COLUMNS = [
 ]
 
 
-def read_history(db: Path, site: str) -> SiteHistory:
+def read_history(settings: Settings, site: str) -> SiteHistory:
     """One site's history; an unknown site raises UnknownSite with the closest tracked names."""
-    from palimpsest.history import load_history  # noqa: PLC0415
-    from palimpsest.warehouse import connect, queries  # noqa: PLC0415
-
-    con = connect(db, read_only=True)
-    try:
+    with Invocation(settings).warehouse() as con:
         return load_history(con, queries.resolve_site(con, site))
-    finally:
-        con.close()
 
 
 def history_rows(history: SiteHistory) -> list[tuple]:
@@ -73,16 +69,12 @@ def history_rows(history: SiteHistory) -> list[tuple]:
 def print_history(history: SiteHistory, fmt: str = "table", *, replay_prefix: str = "", patch: bool = False) -> None:
     """A history as a table (tab-separated in a pipe), a newest-first log, CSV or JSON."""
     if fmt == "log":
-        from palimpsest.terminal import print_log  # noqa: PLC0415
-
         print_log(history, replay_prefix=replay_prefix, patch=patch)
         return
     if fmt != "table" or not console.is_terminal:
         title = None if fmt != "table" else f"{history.site}: policy history"
         render_table(HISTORY_COLUMNS, history_rows(history), title=title, fmt=fmt)
         return
-    from palimpsest.history import span  # noqa: PLC0415
-
     returns = history.returns()
     urls = {v.policy_url for v in history.versions}
     rows = []
@@ -118,8 +110,8 @@ def _headline(history: SiteHistory) -> str:
     )
 
 
-@app.command()
 def history(
+    ctx: typer.Context,
     site: Annotated[str, typer.Argument(help="A tracked site, e.g. example.com")],
     format_: Annotated[str, typer.Option("--format", help="table, log (newest first, like git log), csv or json")] = (
         "table"
@@ -135,12 +127,12 @@ def history(
     """
     if format_ not in HISTORY_FORMATS:
         raise BadInput(f"--format must be one of {', '.join(HISTORY_FORMATS)}")
-    current = settings()
-    print_history(read_history(current.db, site), format_, replay_prefix=current.replay_url, patch=patch)
+    current = invocation(ctx).settings
+    print_history(read_history(current, site), format_, replay_prefix=current.replay_url, patch=patch)
 
 
-@app.command()
 def show(
+    ctx: typer.Context,
     site: Annotated[str, typer.Argument(help="A tracked site")],
     at: Annotated[
         str | None,
@@ -160,19 +152,16 @@ def show(
     """
     if at and version is not None:
         raise BadInput("give --at or --version, not both")
-    current = settings()
+    run = invocation(ctx)
+    current = run.settings
     moment = parse_timestamp(at, end=True) if at else None
-    found = read_history(current.db, site)
-    if not found.versions:
-        raise UnknownVersion(f"{found.site} has no versions yet")
-    if moment is not None:
-        candidates = [v for v in found.versions if v.first_seen <= moment]
-        if not candidates:
-            raise UnknownVersion(
-                f"{found.site} has no policy version seen at or before {moment:%Y-%m-%d %H:%M:%S} UTC; "
-                f"the first was seen {found.versions[0].first_seen:%Y-%m-%d}"
-            )
-        chosen = candidates[-1]
+    with run.warehouse() as con:
+        found = load_history(con, queries.resolve_site(con, site))
+        if not found.versions:
+            raise UnknownVersion(f"{found.site} has no versions yet")
+        in_force = queries.version_at(con, found.site, moment) if moment is not None else None
+    if in_force is not None:
+        chosen = in_force
     elif version is not None:
         chosen = found.version(version)
         if chosen is None:
@@ -185,10 +174,7 @@ def show(
     sys.stdout.write(chosen.text.rstrip() + "\n")
 
 
-def _provenance(history: SiteHistory, number: int, moment, replay_prefix: str) -> list[str]:
-    from palimpsest.history import snapshot_url  # noqa: PLC0415
-    from palimpsest.warehouse.seeds import UNCITED  # noqa: PLC0415
-
+def _provenance(history: SiteHistory, number: int, moment: datetime | None, replay_prefix: str) -> list[str]:
     v = history.version(number)
     assert v is not None  # noqa: S101 - the caller picked it from this history
     lines = [
@@ -219,8 +205,8 @@ def _provenance(history: SiteHistory, number: int, moment, replay_prefix: str) -
     return lines
 
 
-@app.command()
 def diff(
+    ctx: typer.Context,
     site: Annotated[str, typer.Argument(help="A tracked site")],
     a: Annotated[int | None, typer.Argument(help="Older version (alone: diff it against the one before)")] = None,
     b: Annotated[int | None, typer.Argument(help="Newer version")] = None,
@@ -235,11 +221,9 @@ def diff(
 
     Example: palimpsest diff example.com 2 3 --sections
     """
-    from palimpsest.terminal import print_comparison  # noqa: PLC0415
-
     if context < 0:
         raise BadInput("--context must be 0 or more")
-    found = read_history(settings().db, site)
+    found = read_history(invocation(ctx).settings, site)
     if a is None and len(found.versions) < 2:
         raise BadInput(f"{found.site} has {plural(len(found.versions), 'version')}: nothing to compare yet")
     if a is not None and b is not None:
@@ -255,8 +239,8 @@ def diff(
     print_comparison(found, old, new, sections=sections, context=None if full else context)
 
 
-@app.command()
 def sql(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="SQL over the views captures, versions, changes, policy_at()")],
     format_: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
 ) -> None:
@@ -264,32 +248,23 @@ def sql(
 
     Example: palimpsest sql "SELECT site, count(*) FROM versions GROUP BY site" --format csv
     """
-    from palimpsest.warehouse import connect, queries  # noqa: PLC0415
-
     if format_ not in FORMATS:
         raise BadInput(f"--format must be one of {', '.join(FORMATS)}")
-    con = connect(settings().db, read_only=True)
-    try:
+    with invocation(ctx).warehouse() as con:
         columns, rows = queries.run_sql(con, query)
-    finally:
-        con.close()
     render_table(columns, rows, fmt=format_)
 
 
-@app.command()
-def sites(format_: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table") -> None:
+def sites(
+    ctx: typer.Context, format_: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table"
+) -> None:
     """Every tracked site with its counts and last crawl.
 
     Example: palimpsest sites --format json
     """
-    from palimpsest.warehouse import connect, queries  # noqa: PLC0415
-
     if format_ not in FORMATS:
         raise BadInput(f"--format must be one of {', '.join(FORMATS)}")
-    con = connect(settings().db, read_only=True)
-    try:
+    with invocation(ctx).warehouse() as con:
         rows = queries.sites(con)
-    finally:
-        con.close()
     columns = ["site", "versions", "captures", "policy urls", "first seen", "last seen", "last crawl"]
     render_table(columns, rows, fmt=format_)

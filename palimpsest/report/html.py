@@ -3,7 +3,8 @@
 For every site it shows a timeline (versions as bands, captures as ticks, change windows hatched, unusable
 captures in orange), each change as a card with its sections and redline, the sections across versions, every
 version's text, and links to the archived snapshots. An index on top sorts and filters the sites. Data comes from
-the public views only (``palimpsest.history``); the HTML, CSS and JavaScript live in ``palimpsest/templates``.
+the public views only (``palimpsest.warehouse.history``); the HTML, CSS and JavaScript live in
+``palimpsest/report/templates``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from palimpsest.comparison import SectionChange, compare_sections, outline, summary
-from palimpsest.history import Change, SiteHistory, Version, load_history, site_names, snapshot_url, span
-from palimpsest.timeline import Scale, Timeline, colours, timeline
+from palimpsest.comparison.sections import SectionChange, compare_sections, outline, summary
+from palimpsest.report.timeline import Scale, Timeline, colours, timeline
+from palimpsest.timestamps import snapshot_url, span
+from palimpsest.warehouse.changes import Change
+from palimpsest.warehouse.history import SiteHistory, load_history, site_names
+from palimpsest.warehouse.rows import Version
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _HEADING_MARK = re.compile(r"^#{1,6}\s+")
@@ -178,7 +182,7 @@ def blocks(text: str) -> list[tuple[str, object]]:
 
 def render(pages: list[SitePage], *, replay_prefix: str, title: str = "Privacy policy history") -> str:
     env = Environment(
-        loader=PackageLoader("palimpsest", "templates"),
+        loader=PackageLoader("palimpsest.report", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,

@@ -8,10 +8,9 @@ and then merges edits separated by a space or a short word into one removed and 
 
 from __future__ import annotations
 
-import difflib
-
-from palimpsest.extractors.diff import Piece, add_piece, word_diff
-from palimpsest.extractors.normalise import tokens
+from palimpsest.comparison.diff import Piece, add_piece, edits, word_diff
+from palimpsest.comparison.similarity import similarity
+from palimpsest.text.normal import tokens
 
 #: Two lines this similar (share of words in common) are one line edited, not one removed and one added.
 SAME_LINE = 0.5
@@ -23,13 +22,16 @@ def redline(old: str, new: str) -> list[Piece]:
     """The new text as pieces, with removed text as ``delete`` pieces where it stood."""
     a, b = old.splitlines(), new.splitlines()
     pieces: list[Piece] = []
-    matcher = difflib.SequenceMatcher(None, [_key(x) for x in a], [_key(y) for y in b], autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            for line in b[j1:j2]:
+    keys_a, keys_b = [_key(x) for x in a], [_key(y) for y in b]
+    i = j = 0
+    for op, old_keys, new_keys in edits(keys_a, keys_b):
+        old_lines, new_lines = a[i : i + len(old_keys)], b[j : j + len(new_keys)]
+        i, j = i + len(old_keys), j + len(new_keys)
+        if op == "equal":
+            for line in new_lines:
                 add_piece(pieces, "equal", line + "\n")
         else:
-            _block(pieces, a[i1:i2], b[j1:j2])
+            _block(pieces, old_lines, new_lines)
     if pieces and pieces[-1].text.endswith("\n") and not new.endswith("\n"):
         last = pieces.pop()
         add_piece(pieces, last.op, last.text[:-1])
@@ -68,12 +70,12 @@ def _pairing(old: list[str], new: list[str]) -> list[tuple[int, int]]:
     score = [[0.0] * (len(new) + 1) for _ in range(len(old) + 1)]
     for i in range(len(old) - 1, -1, -1):
         for j in range(len(new) - 1, -1, -1):
-            similar = _similarity(words_old[i], words_new[j])
+            similar = similarity(words_old[i], words_new[j])
             paired = score[i + 1][j + 1] + similar if similar >= SAME_LINE else -1.0
             score[i][j] = max(paired, score[i + 1][j], score[i][j + 1])
     pairs, i, j = [], 0, 0
     while i < len(old) and j < len(new):
-        similar = _similarity(words_old[i], words_new[j])
+        similar = similarity(words_old[i], words_new[j])
         if similar >= SAME_LINE and score[i][j] == score[i + 1][j + 1] + similar:
             pairs.append((i, j))
             i, j = i + 1, j + 1
@@ -82,12 +84,6 @@ def _pairing(old: list[str], new: list[str]) -> list[tuple[int, int]]:
         else:
             j += 1
     return pairs
-
-
-def _similarity(a: list[str], b: list[str]) -> float:
-    if not a and not b:
-        return 1.0
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 def _merge_short_equalities(pieces: list[Piece]) -> list[Piece]:
