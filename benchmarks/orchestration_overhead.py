@@ -24,11 +24,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from palimpsest.cli.prefect_runtime import quiet_prefect
 from palimpsest.demo.archive import LocalWayback
 from palimpsest.fetchers.limiter import reset_limiters
 from palimpsest.flows.crawl import BATCH_SIZE, PLAIN, run_crawl
 from palimpsest.flows.pipeline import client_for
-from palimpsest.settings import Settings, quiet_prefect
+from palimpsest.settings import Settings
 from tests.timelines import write_timeline
 
 UNLIMITED = 1e9  # requests per minute: the limiter never waits
@@ -37,16 +38,6 @@ UNLIMITED = 1e9  # requests per minute: the limiter never waits
 def _settings(wayback: LocalWayback, db: Path) -> Settings:
     return Settings(db=db, cdx_url=wayback.cdx_url, replay_url=wayback.replay_url, cdx_rate=UNLIMITED,
                     replay_rate=UNLIMITED)  # fmt: skip
-
-
-def _export(settings: Settings) -> None:
-    os.environ.update(
-        PALIMPSEST_DB=str(settings.db),
-        PALIMPSEST_CDX_URL=settings.cdx_url,
-        PALIMPSEST_REPLAY_URL=settings.replay_url,
-        PALIMPSEST_CDX_RATE=str(settings.cdx_rate),
-        PALIMPSEST_REPLAY_RATE=str(settings.replay_rate),
-    )
 
 
 def plain_crawl(settings: Settings, url: str) -> tuple[float, int]:
@@ -76,10 +67,9 @@ def flow_crawl(settings: Settings, url: str) -> tuple[float, int, int]:
     # The flow looks its steps up in its module when it runs: count the task runs by wrapping them there.
     original = tasks.TASKS
     policy.TASKS = crawl.Steps(*(counted(step) for step in original))
-    _export(settings)
     try:
         started = time.perf_counter()
-        result = crawl_policy(url=url)
+        result = crawl_policy(url=url, settings=settings)
         seconds = time.perf_counter() - started
     finally:
         policy.TASKS = original

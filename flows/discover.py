@@ -78,7 +78,7 @@ def _crawl_lineage(settings: Settings, found: Discovery) -> dict:
     meter = Meter(settings)
     sites, failures = [], []
     for parameters in crawl_spans(found):
-        state = crawl_policy(**parameters, return_state=True)
+        state = crawl_policy(**parameters, settings=settings, return_state=True)
         if state.is_completed():
             sites.append(state.result())
         else:

@@ -1,6 +1,7 @@
 """Checking that a warehouse and its raw WARC store agree, and that its schema is whole.
 
-* **migrations**: every migration this version ships is applied, and none is applied that it does not know;
+* **migrations**: every migration this version ships is applied, none is applied that it does not know, and
+  none ran from a file that differs from the one shipped (the ledger's checksums);
 * **views**: the public views and the ``policy_at`` macro resolve;
 * **raw bytes**: every stored payload's WARC record exists, reads back, and holds bytes whose SHA-1 is the one
   recorded when they were fetched; every capture that makes a version has raw bytes for its digest;
@@ -28,7 +29,7 @@ import duckdb
 from palimpsest.fetchers.captures import sha1_base32
 from palimpsest.fetchers.warcstore import WarcRef, WarcStore, WarcStoreError
 from palimpsest.warehouse.integrity import remove_repeats, repeats
-from palimpsest.warehouse.migrations import LEDGER, applied, available, pending
+from palimpsest.warehouse.migrations import LEDGER, applied, available, changed, pending
 from palimpsest.warehouse.versions import rebuild_versions, stale_sites
 
 #: The contract's views, and a probe for the macro.
@@ -40,8 +41,8 @@ REFETCH = "palimpsest doctor --repair, then palimpsest crawl URL (fetches these 
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # migration-pending | migration-unknown | view-broken | warc-missing | record-unreadable |
-    #            bytes-corrupted | no-raw-bytes | refetch-pending | versions-stale | key-repeated
+    kind: str  # migration-pending | migration-changed | migration-unknown | view-broken | warc-missing |
+    #            record-unreadable | bytes-corrupted | no-raw-bytes | refetch-pending | versions-stale | key-repeated
     subject: str
     detail: str
     repair: str
@@ -92,7 +93,16 @@ def check_migrations(con: duckdb.DuckDBPyConnection) -> Iterator[Problem]:
             "this version of Palimpsest has a schema migration the warehouse lacks",
             "palimpsest doctor --repair (opens the warehouse for writing, which applies it)",
         )
-    known = {m.number for m in available()}
+    shipped = available()
+    for migration in changed(con, shipped):
+        yield Problem(
+            "migration-changed",
+            migration.label,
+            "the shipped file of this migration differs from the one that ran on this warehouse (its checksum in "
+            f"{LEDGER} does not match): shipped migrations must never be edited",
+            "restore warehouse/schema/ from the release that wrote the warehouse, and make the change a new migration",
+        )
+    known = {m.number for m in shipped}
     for number in sorted(applied(con) - known):
         yield Problem(
             "migration-unknown",

@@ -160,6 +160,31 @@ def test_nothing_below_the_face_imports_it() -> None:
     assert not wrong, "\n".join(wrong)
 
 
+#: Libraries a layer must not reach for: each belongs to another layer's job.
+FORBIDDEN = {
+    "kernel": {"duckdb", "requests", "warcio", "trafilatura", "lxml", "prefect", "typer", "rich", "jinja2"},
+    "fetchers": {"duckdb", "trafilatura", "prefect", "typer", "rich"},
+    "extractors": {"duckdb", "requests", "urllib3", "warcio", "prefect", "typer", "rich"},
+    "warehouse": {"requests", "warcio", "trafilatura", "prefect", "typer", "rich"},
+}
+
+
+def test_each_stage_keeps_to_its_own_libraries() -> None:
+    wrong = []
+    for name, path in modules().items():
+        banned = FORBIDDEN.get(layer(name), set())
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            found = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
+            wrong += [f"{name}:{node.lineno} imports {f}" for f in found if f.split(".")[0] in banned]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_no_import_cycle() -> None:
     graph: dict[str, set[str]] = {}
     for i in imports():

@@ -1,7 +1,13 @@
-"""Schema migrations: ``warehouse/schema/NNNN_name.sql``, applied in order, each in one transaction."""
+"""Schema migrations: ``warehouse/schema/NNNN_name.sql``, applied in order, each in one transaction.
+
+The ledger (``schema_migrations``) records each migration's number, name and, from migration 0013 on, the SHA-256
+of the file as it ran, so ``doctor`` can name a shipped migration whose file changed after it ran. A shipped
+migration is never edited: a fix is a new migration (``warehouse/schema/README.md``).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -29,6 +35,15 @@ class Migration:
     sql: str
 
     @property
+    def sha256(self) -> str:
+        """The checksum the ledger keeps: SHA-256 of the file's text as shipped."""
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+
+    @property
+    def label(self) -> str:
+        return f"{self.number:04d}_{self.name}"
+
+    @property
     def needs_storage(self) -> tuple[int, int, int] | None:
         found = _NEEDS.search(self.sql)
         return (int(found.group(1)), int(found.group(2)), int(found.group(3))) if found else None
@@ -50,7 +65,33 @@ def applied(con: duckdb.DuckDBPyConnection) -> set[int]:
     ).fetchone()
     if not exists or not exists[0]:
         return set()
-    return {row[0] for row in con.execute(f"SELECT number FROM {LEDGER}").fetchall()}
+    return {row[0] for row in con.execute("SELECT number FROM schema_migrations").fetchall()}
+
+
+def recorded_checksums(con: duckdb.DuckDBPyConnection) -> dict[int, str | None]:
+    """Each applied migration's checksum as recorded when it ran (None: it ran before checksums were kept)."""
+    if not _has_checksums(con):
+        return dict.fromkeys(applied(con))
+    return dict(con.execute("SELECT number, sha256 FROM schema_migrations").fetchall())
+
+
+def changed(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None = None) -> list[Migration]:
+    """Shipped migrations whose file differs from the one that ran on this warehouse."""
+    recorded = recorded_checksums(con)
+    return [
+        m
+        for m in (migrations if migrations is not None else available())
+        if recorded.get(m.number) is not None and recorded[m.number] != m.sha256
+    ]
+
+
+def _has_checksums(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_columns()"
+        " WHERE table_name = ? AND column_name = 'sha256' AND schema_name = 'main'",
+        [LEDGER],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def pending(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None = None) -> list[Migration]:
@@ -60,8 +101,9 @@ def pending(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None =
 
 def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None = None) -> list[Migration]:
     """Apply every pending migration. A failing one is rolled back whole and raises MigrationError."""
+    # The ledger as it was first made; 0013 adds its checksum column through the runner like any migration.
     con.execute(
-        f"CREATE TABLE IF NOT EXISTS {LEDGER} ("
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " number INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
         " applied_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)"
     )
@@ -75,7 +117,16 @@ def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None =
             if not skip:
                 older = storage is not None and storage < _ZSTD_STORAGE
                 con.execute(_ZSTD.sub("", migration.sql) if older else migration.sql)
-            con.execute(f"INSERT INTO {LEDGER} (number, name) VALUES (?, ?)", [migration.number, migration.name])
+            con.execute(
+                "INSERT INTO schema_migrations (number, name) VALUES (?, ?)", [migration.number, migration.name]
+            )
+            if _has_checksums(con):
+                # What ran in this run is known exactly, its own earlier steps included (a new file runs them all).
+                for ran in (*done, migration):
+                    con.execute(
+                        "UPDATE schema_migrations SET sha256 = ? WHERE number = ? AND sha256 IS NULL",
+                        [ran.sha256, ran.number],
+                    )
             con.execute("COMMIT")
         except duckdb.Error as err:
             con.execute("ROLLBACK")
