@@ -119,16 +119,18 @@ def write_corpus(out: Path, *, versions: int, sites: int) -> float:
     generate(con, versions=versions, sites=sites)
     con.execute(
         "COPY (SELECT site, version, first_seen, last_seen, captures, policy_url FROM syn_version)"
-        f" TO '{out}/version.parquet' (FORMAT parquet)"
+        " TO ? (FORMAT parquet)",
+        [str(out / "version.parquet")],
     )
     con.execute(
         "COPY (SELECT t.site, t.version, t.text, sha256(t.text) AS sha,"
         " len(string_split_regex(t.text, '\\s+')) AS words, CAST(v.first_seen AS DATE) AS stated"
         " FROM syn_text AS t JOIN syn_version AS v USING (site, version))"
-        f" TO '{out}/text.parquet' (FORMAT parquet)"
+        " TO ? (FORMAT parquet)",
+        [str(out / "text.parquet")],
     )
-    con.execute(f"COPY ({_SECTIONS}) TO '{out}/section.parquet' (FORMAT parquet)")
-    con.execute(f"COPY ({_CAPTURES}) TO '{out}/capture.parquet' (FORMAT parquet)")
+    con.sql(_SECTIONS).write_parquet(str(out / "section.parquet"))
+    con.sql(_CAPTURES).write_parquet(str(out / "capture.parquet"))
     raw = _zstd_size(con)
     con.close()
     return raw
@@ -149,7 +151,7 @@ def zstd_each(corpus: Path) -> int:
     """Every version's text through zstd (level 3) on its own: the corpus as files, one per version, each
     compressed, as the seed format keeps it."""
     con = duckdb.connect()
-    cursor = con.execute(f"SELECT text FROM read_parquet('{corpus}/text.parquet')")
+    cursor = con.execute("SELECT text FROM read_parquet(?)", [str(corpus / "text.parquet")])
     total = 0
     while batch := cursor.fetchmany(20_000):
         total += sum(len(pa.compress(row[0].encode("utf-8"), codec="zstd", asbytes=True)) for row in batch)
@@ -197,8 +199,10 @@ def key_bytes(db: Path) -> tuple[int, int]:
     text and a SHA-1 (20 bytes, the archive's digest) per capture; and the (term, section) postings any
     full-text index of it holds, which take at least a byte each (a document number and a count)."""
     con = duckdb.connect(str(db), read_only=True)
-    counts = ", ".join(f"(SELECT count(*) FROM {table})" for table in ("policy_text", "capture", "search_impact"))
-    texts, captures, postings = con.execute(f"SELECT {counts}").fetchone()
+    texts, captures, postings = con.execute(
+        "SELECT (SELECT count(*) FROM policy_text), (SELECT count(*) FROM capture),"
+        " (SELECT count(*) FROM search_impact)"
+    ).fetchone()
     con.close()
     return texts * 32 + captures * 20, postings
 

@@ -248,10 +248,10 @@ def test_sql_reaches_no_file_and_no_other_database(tmp_path: Path, capsys) -> No
     duckdb.connect(str(other)).execute("CREATE TABLE t (a INTEGER)").close()
     (tmp_path / "hard.duckdb").hardlink_to(db)
     for statement in (
-        f"COPY (SELECT * FROM versions) TO '{out}'",
-        f"ATTACH '{other}' AS o (READ_WRITE); INSERT INTO o.t VALUES (1)",
-        f"ATTACH '{tmp_path / 'hard.duckdb'}' AS w (READ_WRITE); DELETE FROM w.site",  # the warehouse, by a link
-        f"SELECT * FROM read_csv('{other}')",
+        f"COPY (SELECT * FROM versions) TO '{out}'",  # noqa: S608 - the statement under test, as a user would type it
+        f"ATTACH '{other}' AS o (READ_WRITE); INSERT INTO o.t VALUES (1)",  # noqa: S608 - the statement under test
+        f"ATTACH '{tmp_path / 'hard.duckdb'}' AS w (READ_WRITE); DELETE FROM w.site",  # noqa: S608 - the statement under test: the warehouse, by a link
+        f"SELECT * FROM read_csv('{other}')",  # noqa: S608 - the statement under test
         "SET enable_external_access = true",
     ):
         assert main(["--db", str(db), "sql", statement]) == 1

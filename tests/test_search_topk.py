@@ -89,7 +89,7 @@ def exhaustive(con: duckdb.DuckDBPyConnection, query: str, *, site=None, when=No
         ) AS p
         JOIN fts_main_search_text.dict AS dict USING (termid)
         JOIN words USING (term), fts_main_search_text.stats AS stats
-        """,
+        """,  # noqa: S608 - the BM25 formula, search_index.TERM_SCORE; the query is bound
         {"query": query},
     ).fetchall()
     parts: dict[int, list[tuple[int, float]]] = {}

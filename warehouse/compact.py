@@ -35,14 +35,14 @@ _DERIVED = {
 # Where rows sit together decides how well zstd compresses them: texts and sections in the order they were
 # numbered (by site and first version, as migrations 0007 and 0010 order them), the rest grouped by site.
 _ORDER = {
-    "policy_text": ("", "text_id"),
-    "section_text": ("", "section_id"),
-    "text_section": ("", "text_id, ord"),
-    "capture": ("", "site, url, ts, digest"),
-    "payload": ("", "url, ts, digest"),
-    "extraction": ("", "run_id, extracted_at, digest"),
-    "version": ("", "site, version"),
-    "text_change": ("", "to_id, from_id"),
+    "policy_text": "text_id",
+    "section_text": "section_id",
+    "text_section": "text_id, ord",
+    "capture": "site, url, ts, digest",
+    "payload": "url, ts, digest",
+    "extraction": "run_id, extracted_at, digest",
+    "version": "site, version",
+    "text_change": "to_id, from_id",
 }
 #: The sequences that number rows, and the column holding the numbers: the new file's must go past the copies.
 _SEQUENCES = {"policy_text_ids": ("policy_text", "text_id"), "section_text_ids": ("section_text", "section_id")}
@@ -127,7 +127,8 @@ def _copy(
 ) -> tuple[int, int]:
     """Create ``fresh`` with every migration, copy every table into it and check it; returns (tables, rows)."""
     connect(fresh).close()  # a new file: the current storage format, every migration run
-    old = _quoted_name(con.execute("SELECT current_database()").fetchone()[0])
+    old = con.execute("SELECT current_database()").fetchone()[0]
+    # As of duckdb 1.5.5, ATTACH takes no parameter (`ATTACH ?` is a syntax error): the path is an escaped literal.
     con.execute(f"ATTACH '{_literal(fresh)}' AS {_NEW}")
     try:
         names = _tables(con, old) - {LEDGER} - _DERIVED
@@ -140,21 +141,19 @@ def _copy(
         con.execute("BEGIN TRANSACTION")
         try:
             # The ledger keeps when each migration first reached this warehouse.
-            con.execute(f"DELETE FROM {_NEW}.main.{LEDGER}")
+            con.execute(f"DELETE FROM {_table(_NEW, LEDGER)}")  # noqa: S608 - identifiers: _NEW and LEDGER, quoted
             names.add(LEDGER)
             for table in sorted(names):
                 step(f"copying {table}")
-                join, order = _ORDER.get(table, ("", ""))
-                con.execute(
-                    f"INSERT INTO {_NEW}.main.{_quoted_name(table)} BY NAME"
-                    f" SELECT t.* FROM {old}.main.{_quoted_name(table)} AS t{join.format(old=old)}"
-                    + (f" ORDER BY {order}" if order else "")
-                )
+                order = f" ORDER BY {_ORDER[table]}" if table in _ORDER else ""
+                source = _table(old, table)
+                con.execute(f"INSERT INTO {_table(_NEW, table)} BY NAME SELECT * FROM {source}{order}")  # noqa: S608 - identifiers: a table both files have (names == made), quoted; columns from _ORDER
                 rows += _same_rows(con, old, table)
             for sequence, (table, column) in _SEQUENCES.items():
+                top = f"SELECT coalesce(max({_quoted_name(column)}), 0) FROM {_table(_NEW, table)}"  # noqa: S608 - identifiers from _SEQUENCES, quoted
                 con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE compact_advance AS SELECT nextval('{_NEW}.main.{sequence}')"
-                    f" FROM range((SELECT coalesce(max({column}), 0) FROM {_NEW}.main.{table}))"
+                    "CREATE OR REPLACE TEMP TABLE compact_advance AS SELECT nextval($sequence) FROM range($last)",
+                    {"sequence": f"{_NEW}.main.{sequence}", "last": con.execute(top).fetchone()[0]},
                 )
             con.execute("DROP TABLE IF EXISTS compact_advance")
             con.execute("COMMIT")
@@ -178,7 +177,7 @@ def _copy(
 def _tables(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
     found = con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' AND NOT temporary",
-        [database.strip('"').replace('""', '"')],
+        [database],
     ).fetchall()
     return {row[0] for row in found}
 
@@ -186,14 +185,23 @@ def _tables(con: duckdb.DuckDBPyConnection, database: str) -> set[str]:
 def _same_rows(con: duckdb.DuckDBPyConnection, old: str, table: str) -> int:
     """The table's row count, once its copy is checked to hold the same rows: same count, and the same
     order-independent checksum of every value of every row."""
-    check = "SELECT count(*), coalesce(bit_xor(hash(*COLUMNS(*))), 0) FROM {db}.main." + _quoted_name(table)
-    was = con.execute(check.format(db=old)).fetchone()
-    now = con.execute(check.format(db=_NEW)).fetchone()
-    if tuple(was) != tuple(now):
+    was, now = _checksum(con, old, table), _checksum(con, _NEW, table)
+    if was != now:
         raise WarehouseError(
             f"the copy of {table} differs from the original ({was} against {now}); nothing was changed"
         )
     return int(was[0])
+
+
+def _checksum(con: duckdb.DuckDBPyConnection, database: str, table: str) -> tuple[int, int]:
+    """The table's row count and an order-independent checksum of every value of every row."""
+    found = f"SELECT count(*), coalesce(bit_xor(hash(*COLUMNS(*))), 0) FROM {_table(database, table)}"  # noqa: S608 - identifiers: a database of this copy and one of its tables, quoted
+    return tuple(con.execute(found).fetchone())
+
+
+def _table(database: str, table: str) -> str:
+    """``database.main.table``, both names quoted."""
+    return f"{_quoted_name(database)}.main.{_quoted_name(table)}"
 
 
 def _quoted_name(name: str) -> str:

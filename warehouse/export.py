@@ -16,6 +16,7 @@ import duckdb
 
 from palimpsest.errors import BadInput, WarehouseError
 from palimpsest.warehouse.seeds import header_for
+from palimpsest.warehouse.statements import statement
 from palimpsest.warehouse.store import json_value
 
 FORMATS = ("markdown", "parquet", "jsonl")
@@ -75,16 +76,7 @@ def _free_path(path: Path, taken: set[Path]) -> Path:
 def _imported_by_version(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], list[tuple[str, str]]]:
     """(name, content) of the imported documents behind each version, in time order: each version's own
     captures, not its text's."""
-    rows = con.execute(
-        """
-        SELECT v.site, v.version, d.name, d.header || d.body
-        FROM imported_document AS d
-        JOIN capture AS c ON c.site = d.site AND c.url = d.url AND c.ts = d.ts AND c.digest = d.digest
-        JOIN version AS v ON v.site = c.site AND c.ts BETWEEN v.first_seen AND v.last_seen
-                         AND v.text_id = c.text_id
-        ORDER BY v.site, v.version, d.ts, d.name
-        """
-    ).fetchall()
+    rows = con.execute(statement("export.imported_documents")).fetchall()
     found: dict[tuple[str, int], list[tuple[str, str]]] = {}
     for site, version, name, content in rows:
         found.setdefault((site, version), []).append((name, content))
@@ -92,7 +84,8 @@ def _imported_by_version(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int]
 
 
 def export_views(con: duckdb.DuckDBPyConnection, out: Path, fmt: str) -> ExportSummary:
-    """One file per public view. Parquet keeps DuckDB's types (TIMESTAMPTZ as UTC timestamps) and uses zstd."""
+    """One file per public view, read by name as a relation (no SQL is written). Parquet keeps DuckDB's types
+    (TIMESTAMPTZ as UTC timestamps) and uses zstd."""
     summary = ExportSummary()
     for view in VIEWS:
         path = out / f"{view}.{fmt}"
@@ -101,19 +94,18 @@ def export_views(con: duckdb.DuckDBPyConnection, out: Path, fmt: str) -> ExportS
             if fmt == "parquet":
                 relation.write_parquet(str(path), compression="zstd")
             else:
-                _write_jsonl(con, view, path)
+                _write_jsonl(relation, path)
         except duckdb.Error as err:
             raise WarehouseError(f"cannot export {view} to {path}: {err}") from err
         summary.files.append(path)
-        summary.rows += int(con.execute(f"SELECT count(*) FROM {view}").fetchone()[0])
+        summary.rows += int(con.table(view).aggregate("count(*)").fetchone()[0])
     return summary
 
 
-def _write_jsonl(con: duckdb.DuckDBPyConnection, view: str, path: Path) -> None:
-    cursor = con.execute(f"SELECT * FROM {view}")
-    columns = [d[0] for d in cursor.description]
+def _write_jsonl(relation: duckdb.DuckDBPyRelation, path: Path) -> None:
+    columns = relation.columns
     with path.open("w", encoding="utf-8") as handle:
-        while batch := cursor.fetchmany(_BATCH):
+        while batch := relation.fetchmany(_BATCH):
             for row in batch:
                 record = dict(zip(columns, row, strict=True))
                 handle.write(json.dumps(record, ensure_ascii=False, default=json_value) + "\n")

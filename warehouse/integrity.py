@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from palimpsest.warehouse.statements import numbers
 from palimpsest.warehouse.versions import rebuild_versions
 
 
@@ -38,13 +39,17 @@ _KEYS = (
 )
 
 
+# A section stored twice: its texts list the number kept, and the other numbers go.
+_RENUMBER = "UPDATE text_section SET section_id = ? WHERE section_id IN (SELECT unnest(?::INTEGER[]))"
+_DROP_SECTIONS = "DELETE FROM section_text WHERE section_id IN (SELECT unnest(?::INTEGER[])) RETURNING 1"
+
+
 def repeats(con: duckdb.DuckDBPyConnection) -> list[Repeat]:
     """Every key that more than one row holds, a line per table and key."""
     found = []
     for table, key, keep in _KEYS:
-        rows = con.execute(
-            f"SELECT count(*), min(({key})::VARCHAR) FROM (SELECT {key} FROM {table} GROUP BY ALL HAVING count(*) > 1)"
-        ).fetchone()
+        held = f'SELECT {key} FROM "{table}" GROUP BY ALL HAVING count(*) > 1'  # noqa: S608 - identifiers from _KEYS, never user input
+        rows = con.execute(f"SELECT count(*), min(({key})::VARCHAR) FROM ({held})").fetchone()  # noqa: S608 - identifiers from _KEYS, never user input
         if rows[0]:
             found.append(Repeat(table, key, int(rows[0]), rows[1], keep is not None or table == "version"))
     twice = _sections_stored_twice(con)
@@ -68,20 +73,14 @@ def remove_repeats(con: duckdb.DuckDBPyConnection) -> int:
     con.execute("BEGIN TRANSACTION")
     try:
         for _, (keep, *drop) in _sections_stored_twice(con):
-            listed = ", ".join(str(int(n)) for n in drop)
-            con.execute(f"UPDATE text_section SET section_id = ? WHERE section_id IN ({listed})", [keep])
-            gone = con.execute(f"DELETE FROM section_text WHERE section_id IN ({listed}) RETURNING 1").fetchall()
-            removed += len(gone)
+            con.execute(_RENUMBER, [keep, numbers(drop)])
+            removed += len(con.execute(_DROP_SECTIONS, [numbers(drop)]).fetchall())
         for table, key, keep in _KEYS:
             if keep is None:
                 continue
-            removed += len(
-                con.execute(
-                    f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM ("
-                    f" SELECT rowid, row_number() OVER (PARTITION BY {key} ORDER BY {keep}) AS nth FROM {table}"
-                    ") WHERE nth > 1) RETURNING 1"
-                ).fetchall()
-            )
+            ranked = f'SELECT rowid, row_number() OVER (PARTITION BY {key} ORDER BY {keep}) AS nth FROM "{table}"'  # noqa: S608 - identifiers from _KEYS, never user input
+            repeated = f'DELETE FROM "{table}" WHERE rowid IN (SELECT rowid FROM ({ranked}) WHERE nth > 1) RETURNING 1'  # noqa: S608 - identifiers from _KEYS, never user input
+            removed += len(con.execute(repeated).fetchall())
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

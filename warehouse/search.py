@@ -18,6 +18,7 @@ from palimpsest.errors import WarehouseError
 from palimpsest.warehouse import topk
 from palimpsest.warehouse.db import warehouse
 from palimpsest.warehouse.search_index import TERM_SCORE, build_index, fingerprint, is_fresh, load_fts
+from palimpsest.warehouse.statements import numbers
 
 __all__ = ["TERM_SCORE", "Hit", "build_index", "ensure_index", "fingerprint", "is_fresh", "load_fts", "search",
            "snippet"]  # fmt: skip
@@ -37,8 +38,8 @@ class Hit:
 
 # A site: its versions in the index (those in force at a time, if one is given) and their documents (the site's
 # links sit together, read by the range of its version numbers), and each document's postings for the query's
-# terms; topk ranks them. The term filters are written into the statement so that only those terms' postings are
-# read.
+# terms; topk ranks them. The terms are bound as one list, whose semi-join DuckDB pushes into the scan of the
+# postings, so that only those terms' postings are read.
 _SITE_VERSIONS = """
 SELECT vid, version FROM search_version
 WHERE site = $site AND ($at IS NULL OR (first_seen <= $at AND (next_seen IS NULL OR next_seen > $at)))
@@ -46,8 +47,13 @@ WHERE site = $site AND ($at IS NULL OR (first_seen <= $at AND (next_seen IS NULL
 _SITE_POSTINGS = """
 SELECT l.vid, l.doc_id, i.termid, i.score
 FROM search_link AS l JOIN search_impact AS i USING (doc_id)
-WHERE l.vid BETWEEN $first AND $last AND i.termid IN ({terms})
+WHERE l.vid BETWEEN $first AND $last AND i.termid IN (SELECT unnest($terms::BIGINT[]))
 """
+# What a page of results shows, read by number (or by site) from the tables that hold it.
+_DATES = "SELECT site, version, first_seen, last_seen FROM version WHERE site IN (SELECT unnest(?::VARCHAR[]))"
+_DOCS = "SELECT doc_id, section_id, text_id FROM search_doc WHERE doc_id IN (SELECT unnest(?::INTEGER[]))"
+_SECTIONS = "SELECT section_id, heading, body FROM section_text WHERE section_id IN (SELECT unnest(?::INTEGER[]))"
+_TEXTS = "SELECT text_id, NULL, text FROM policy_text WHERE text_id IN (SELECT unnest(?::INTEGER[]))"
 
 
 def search(
@@ -83,9 +89,9 @@ def _best_of_site(
     kept = dict(con.execute(_SITE_VERSIONS, {"site": site, "at": at}).fetchall())
     if not terms or not kept:
         return []
-    statement = _SITE_POSTINGS.format(terms=", ".join(str(int(t)) for t, _ in terms))
+    bounds = {"first": min(kept), "last": max(kept), "terms": numbers(t for t, _ in terms)}
     parts: dict[tuple[int, int], dict[int, float]] = {}
-    for vid, doc, termid, score in con.execute(statement, {"first": min(kept), "last": max(kept)}).fetchall():
+    for vid, doc, termid, score in con.execute(_SITE_POSTINGS, bounds).fetchall():
         if vid in kept:
             parts.setdefault((kept[vid], doc), {})[termid] = score
     best: dict[int, tuple[float, int]] = {}
@@ -101,13 +107,7 @@ def _hits(con: duckdb.DuckDBPyConnection, best: list[tuple[float, str, int, int]
     if not best:
         return []
     sites = sorted({site for _, site, _, _ in best})
-    dates = {
-        (site, version): (first, last)
-        for site, version, first, last in con.execute(
-            f"SELECT site, version, first_seen, last_seen FROM version WHERE site IN ({', '.join('?' * len(sites))})",
-            sites,
-        ).fetchall()
-    }
+    dates = {(site, version): (first, last) for site, version, first, last in con.execute(_DATES, [sites]).fetchall()}
     docs = document_words(con, [doc for _, _, _, doc in best])
     return [
         Hit(site, version, *dates[(site, version)], score, docs[doc][0], snippet(docs[doc][1], query))
@@ -119,10 +119,9 @@ def _hits(con: duckdb.DuckDBPyConnection, best: list[tuple[float, str, int, int]
 def document_words(con: duckdb.DuckDBPyConnection, docs: list[int]) -> dict[int, tuple[str | None, str]]:
     """Each document's heading and words (a section's heading and body, or a whole text), read from the tables
     that hold them by number."""
-    ids = ", ".join(str(int(doc)) for doc in docs)
-    refs = con.execute(f"SELECT doc_id, section_id, text_id FROM search_doc WHERE doc_id IN ({ids})").fetchall()
-    sections = _by_number(con, "SELECT section_id, heading, body FROM section_text WHERE section_id IN ({})", refs, 1)
-    texts = _by_number(con, "SELECT text_id, NULL, text FROM policy_text WHERE text_id IN ({})", refs, 2)
+    refs = con.execute(_DOCS, [numbers(docs)]).fetchall()
+    sections = _by_number(con, _SECTIONS, refs, 1)
+    texts = _by_number(con, _TEXTS, refs, 2)
     found: dict[int, tuple[str | None, str]] = {}
     for doc, section_id, text_id in refs:
         heading, body = sections[section_id] if section_id is not None else texts[text_id]
@@ -131,10 +130,10 @@ def document_words(con: duckdb.DuckDBPyConnection, docs: list[int]) -> dict[int,
 
 
 def _by_number(con: duckdb.DuckDBPyConnection, query: str, refs: list[tuple], column: int) -> dict[int, tuple]:
-    numbers = sorted({ref[column] for ref in refs if ref[column] is not None})
-    if not numbers:
+    wanted = sorted({ref[column] for ref in refs if ref[column] is not None})
+    if not wanted:
         return {}
-    return {row[0]: row[1:] for row in con.execute(query.format(", ".join(str(int(n)) for n in numbers))).fetchall()}
+    return {row[0]: row[1:] for row in con.execute(query, [numbers(wanted)]).fetchall()}
 
 
 def snippet(body: str, query: str, width: int = _SNIPPET) -> str:

@@ -20,10 +20,11 @@ from __future__ import annotations
 import duckdb
 
 from palimpsest.errors import WarehouseError
+from palimpsest.warehouse.statements import statement
 
-#: The fts extension's schema for the index (named after the table of document words it was built from).
+#: The fts extension's schema for the index (named after the table of document words it was built from); the
+#: statements name it as it is written here.
 FTS = "fts_main_search_text"
-_STOPWORDS = "english"
 
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
@@ -68,14 +69,14 @@ def build_index(con: duckdb.DuckDBPyConnection, *, keep_tokens: bool = False) ->
     _run(con, _BUILD)
     # create_fts_index runs statements of its own and cannot join a transaction.
     con.execute(
-        "PRAGMA create_fts_index('search_text', 'doc_id', 'body', stemmer = 'porter', "
-        f"stopwords = '{_STOPWORDS}', overwrite = 1)"
+        "PRAGMA create_fts_index('search_text', 'doc_id', 'body', stemmer = 'porter', stopwords = 'english',"
+        " overwrite = 1)"
     )
     _run(
         con,
         (
-            _IMPACT,
-            *(() if keep_tokens else (f"DELETE FROM {FTS}.terms",)),
+            statement("search_index.impact"),
+            *(() if keep_tokens else ("DELETE FROM fts_main_search_text.terms",)),
             "DROP TABLE search_text",
             ("INSERT INTO search_state (texts, sections, versions) VALUES (?, ?, ?)", list(state)),
         ),
@@ -104,70 +105,22 @@ _BUILD = (
     "DELETE FROM search_carrier",
     "DELETE FROM search_impact",
     "DELETE FROM search_version",
-    """
-    INSERT INTO search_version (vid, site, version, first_seen, next_seen)
-    SELECT row_number() OVER (ORDER BY site, version), site, version, first_seen,
-           lead(first_seen) OVER (PARTITION BY site ORDER BY version)
-    FROM version ORDER BY site, version
-    """,
-    """
-    CREATE OR REPLACE TEMP TABLE search_ref AS
-    WITH numbered AS (
-        SELECT v.vid, x.text_id FROM search_version AS v JOIN version AS x USING (site, version)
-    ), first_form AS (
-        SELECT section_id, min(section_id) OVER (PARTITION BY section_sha256) AS ref FROM section_text
-    )
-    SELECT DISTINCT f.ref, n.vid
-    FROM numbered AS n JOIN text_section AS s USING (text_id) JOIN first_form AS f USING (section_id)
-    UNION ALL
-    SELECT -n.text_id, n.vid FROM numbered AS n
-    WHERE NOT EXISTS (SELECT 1 FROM text_section AS s WHERE s.text_id = n.text_id)
-    """,
-    """
-    INSERT INTO search_doc (doc_id, section_id, text_id)
-    SELECT row_number() OVER (ORDER BY min(vid), ref), CASE WHEN ref > 0 THEN ref END, CASE WHEN ref < 0 THEN -ref END
-    FROM search_ref GROUP BY ref ORDER BY 1
-    """,
-    """
-    CREATE OR REPLACE TEMP TABLE search_doc_link AS
-    SELECT d.doc_id, r.vid FROM search_ref AS r
-    JOIN search_doc AS d ON r.ref = coalesce(d.section_id, -d.text_id)
-    """,
+    statement("search_index.versions"),
+    statement("search_index.refs"),
+    statement("search_index.docs"),
+    statement("search_index.doc_links"),
     "DROP TABLE search_ref",
     "INSERT INTO search_link (vid, doc_id) SELECT vid, doc_id FROM search_doc_link ORDER BY vid, doc_id",
-    """
-    INSERT INTO search_carrier (doc_id, vids)
-    SELECT doc_id, list_sort(list(vid)) FROM search_doc_link GROUP BY doc_id ORDER BY doc_id
-    """,
+    "INSERT INTO search_carrier (doc_id, vids)"
+    " SELECT doc_id, list_sort(list(vid)) FROM search_doc_link GROUP BY doc_id ORDER BY doc_id",
     "DROP TABLE search_doc_link",
-    """
-    CREATE OR REPLACE TEMP TABLE search_text AS
-    SELECT d.doc_id, coalesce(coalesce(b.heading || E'\\n', '') || b.body, t.text) AS body
-    FROM search_doc AS d
-    LEFT JOIN section_text AS b USING (section_id)
-    LEFT JOIN policy_text AS t ON t.text_id = d.text_id
-    """,
+    statement("search_index.words"),
 )
 
-#: Okapi BM25's score of one term in one document, with the fts extension's defaults (k1 = 1.2, b = 0.75).
+
+#: Okapi BM25's score of one term in one document, with the fts extension's defaults (k1 = 1.2, b = 0.75), as
+#: ``search_index.impact`` computes it for every posting.
 TERM_SCORE = (
     "ln((stats.num_docs - dict.df + 0.5) / (dict.df + 0.5) + 1)"
     " * p.tf * 2.2 / (p.tf + 1.2 * (0.25 + 0.75 * p.len / stats.avgdl))"
 )
-
-# Every posting of the fts extension's index (its tokens, counted per document) with its term score, each term's
-# postings best first; scoring at build time is what lets a query stop early.
-_IMPACT = f"""
-INSERT INTO search_impact (termid, rank, doc_id, score)
-SELECT termid, row_number() OVER (PARTITION BY termid ORDER BY score DESC, doc_id) - 1 AS rank, doc_id, score
-FROM (
-    SELECT p.termid, p.doc_id, {TERM_SCORE} AS score
-    FROM (
-        SELECT t.termid, d.name AS doc_id, count(*) AS tf, any_value(d.len) AS len
-        FROM {FTS}.terms AS t JOIN {FTS}.docs AS d USING (docid)
-        GROUP BY t.termid, d.name
-    ) AS p
-    JOIN {FTS}.dict AS dict USING (termid), {FTS}.stats AS stats
-)
-ORDER BY termid, rank
-"""

@@ -16,6 +16,7 @@ import duckdb
 
 from palimpsest.errors import BadInput
 from palimpsest.warehouse.rows import CaptureRow, ExtractionRow, PayloadRow
+from palimpsest.warehouse.statements import statement
 from palimpsest.warehouse.texts import require_text_ids, save_sections, save_texts
 
 __all__ = [
@@ -64,11 +65,7 @@ _CAPTURE_COLUMNS = (
     ("usable", "BOOLEAN"),
     ("provenance", "VARCHAR"),
 )
-_SAVE_CAPTURES = """
-INSERT OR REPLACE INTO capture
-    (site, url, ts, digest, status, mime, length, outcome, detail, text_id, quality, usable, provenance)
-SELECT unnest(from_json(?::JSON, ?), recursive := true)
-"""
+_SAVE_CAPTURES = statement("store.save_captures")
 _PAYLOAD_COLUMNS = (
     ("url", "VARCHAR"),
     ("ts", "TIMESTAMPTZ"),
@@ -80,14 +77,7 @@ _PAYLOAD_COLUMNS = (
     ("warc_offset", "BIGINT"),
     ("warc_length", "BIGINT"),
 )
-# Payloads and extractions have no key index (migration 0012): a merge on their key columns replaces a row
-# stored before, as INSERT OR REPLACE would, in one statement.
-_SAVE_PAYLOADS = """
-MERGE INTO payload USING (SELECT unnest(from_json(?::JSON, ?), recursive := true)) AS s USING (url, ts, digest)
-WHEN MATCHED THEN UPDATE SET status = s.status, body_digest = s.body_digest, location = s.location,
-    warc_file = s.warc_file, warc_offset = s.warc_offset, warc_length = s.warc_length, fetched_at = current_timestamp
-WHEN NOT MATCHED THEN INSERT BY NAME
-"""
+_SAVE_PAYLOADS = statement("store.save_payloads")
 _EXTRACTION_COLUMNS = (
     ("digest", "VARCHAR"),
     ("run_id", "INTEGER"),
@@ -95,11 +85,7 @@ _EXTRACTION_COLUMNS = (
     ("quality", "VARCHAR"),
     ("error", "VARCHAR"),
 )
-_SAVE_EXTRACTIONS = """
-MERGE INTO extraction USING (SELECT unnest(from_json(?::JSON, ?), recursive := true)) AS s USING (digest, run_id)
-WHEN MATCHED THEN UPDATE SET text_id = s.text_id, quality = s.quality, error = s.error, extracted_at = current_timestamp
-WHEN NOT MATCHED THEN INSERT BY NAME
-"""
+_SAVE_EXTRACTIONS = statement("store.save_extractions")
 
 
 def _write_many(
@@ -161,15 +147,7 @@ def record_policy_url(
     via: str | None = None,
 ) -> None:
     """Add ``url`` to the site's lineage; an earlier ``since`` for a known URL wins."""
-    con.execute(
-        """
-        INSERT INTO policy_url (site, url, since, source, via) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (site, url) DO UPDATE SET
-            since = CASE WHEN excluded.since IS NULL OR policy_url.since IS NULL THEN NULL
-                         ELSE least(policy_url.since, excluded.since) END
-        """,
-        [site, url, since, source, via],
-    )
+    con.execute(statement("store.record_policy_url"), [site, url, since, source, via])
 
 
 def save_captures(con: duckdb.DuckDBPyConnection, rows: Iterable[CaptureRow]) -> int:
@@ -228,13 +206,7 @@ def settled_captures(
     if not wanted:
         return set()
     rows = con.execute(
-        f"""
-        SELECT url, ts, digest FROM capture
-        WHERE site = ? AND url IN (SELECT unnest(?::VARCHAR[]))
-          AND outcome NOT IN ({", ".join("?" for _ in RETRYABLE)})
-          AND (? OR provenance <> 'inferred')
-        """,
-        [site, wanted, *RETRYABLE, include_inferred],
+        statement("store.settled_captures"), [site, wanted, list(RETRYABLE), include_inferred]
     ).fetchall()
     return {(url, ts, digest) for url, ts, digest in rows}
 
@@ -279,25 +251,11 @@ def extractions_for(con: duckdb.DuckDBPyConnection, run_id: int, digests: Iterab
     wanted = sorted({d for d in digests if d and d != "-"})
     if not wanted:
         return {}
-    rows = con.execute(
-        """
-        SELECT e.digest, t.text_sha256, e.quality, e.error
-        FROM extraction AS e LEFT JOIN policy_text AS t USING (text_id)
-        WHERE e.run_id = ? AND e.digest IN (SELECT unnest(?::VARCHAR[]))
-        """,
-        [run_id, wanted],
-    ).fetchall()
+    rows = con.execute(statement("store.extractions_for"), [run_id, wanted]).fetchall()
     return {d: ExtractionRow(d, sha, quality, error) for d, sha, quality, error in rows}
 
 
 def redirect_moves(con: duckdb.DuckDBPyConnection, site: str, urls: Iterable[str]) -> list[tuple[datetime, str]]:
     """Every target these URLs' archived redirects point to, with the first time each was seen."""
-    rows = con.execute(
-        """
-        SELECT min(ts), detail FROM capture
-        WHERE site = ? AND url IN (SELECT unnest(?::VARCHAR[])) AND outcome = 'redirect' AND detail IS NOT NULL
-        GROUP BY detail ORDER BY min(ts)
-        """,
-        [site, sorted(set(urls))],
-    ).fetchall()
+    rows = con.execute(statement("store.redirect_moves"), [site, sorted(set(urls))]).fetchall()
     return [(ts, target) for ts, target in rows]

@@ -20,6 +20,7 @@ import duckdb
 
 from palimpsest.errors import WarehouseError
 from palimpsest.warehouse.rows import SectionRow, TextRow
+from palimpsest.warehouse.statements import numbers, statement
 
 _TEXT_COLUMNS = (
     ("text_sha256", "VARCHAR"),
@@ -29,25 +30,19 @@ _TEXT_COLUMNS = (
     ("extractor", "VARCHAR"),
     ("stated_date", "DATE"),
 )
-_SAVE_TEXTS = """
-INSERT INTO policy_text (text_id, text_key, text_sha256, text, words, language, extractor, stated_date)
-SELECT nextval('policy_text_ids'), text_key(text_sha256), *
-FROM (SELECT unnest(from_json(?::JSON, ?), recursive := true))
-ON CONFLICT DO NOTHING
-"""
+_SAVE_TEXTS = statement("texts.save_texts")
 _SECTION_COLUMNS = (("section_sha256", "VARCHAR"), ("heading", "VARCHAR"), ("body", "VARCHAR"))
-# Sections are inserted once looked up (section_text has no key index; see migration 0012).
-_SAVE_SECTIONS = """
-INSERT INTO section_text (section_id, section_key, section_sha256, heading, body)
-SELECT nextval('section_text_ids'), section_key(heading, body), *
-FROM (SELECT unnest(from_json(?::JSON, ?), recursive := true))
-RETURNING section_key, section_id
-"""
+_SAVE_SECTIONS = statement("texts.save_sections")
 _LINK_COLUMNS = (("text_id", "INTEGER"), ("ord", "INTEGER"), ("path", "VARCHAR"), ("section_id", "INTEGER"))
 _SAVE_LINKS = """
 INSERT INTO text_section (text_id, ord, path, section_id)
 SELECT * FROM (SELECT unnest(from_json(?::JSON, ?), recursive := true)) ORDER BY text_id, ord
 """
+# The rows of each of a list of keys, the key first.
+_TEXTS_BY_KEY = "SELECT text_key, text_sha256, text_id FROM policy_text WHERE text_key IN (SELECT unnest(?::UBIGINT[]))"
+_SECTIONS_BY_KEY = (
+    "SELECT section_key, section_id, heading, body FROM section_text WHERE section_key IN (SELECT unnest(?::UBIGINT[]))"
+)
 
 
 def text_key(sha: str) -> int:
@@ -62,29 +57,26 @@ def section_key(heading: str | None, body: str) -> int:
     return int(hashlib.sha256(exact.encode("utf-8")).hexdigest()[:16], 16)
 
 
-def _insert(
-    con: duckdb.DuckDBPyConnection, statement: str, columns: tuple, rows: list[tuple]
-) -> duckdb.DuckDBPyConnection:
+def _insert(con: duckdb.DuckDBPyConnection, query: str, columns: tuple, rows: list[tuple]) -> duckdb.DuckDBPyConnection:
     names = [name for name, _ in columns]
     data = [dict(zip(names, row, strict=True)) for row in rows]
-    return con.execute(statement, [json.dumps(data, default=str), json.dumps([dict(columns)])])
+    return con.execute(query, [json.dumps(data, default=str), json.dumps([dict(columns)])])
 
 
-def _keyed(con: duckdb.DuckDBPyConnection, table: str, key: str, columns: str, keys: Iterable[int]) -> list[tuple]:
-    """Rows of ``table`` whose ``key`` is one of ``keys`` (a literal list, which DuckDB looks up through a key's
-    index where there is one)."""
+def _keyed(con: duckdb.DuckDBPyConnection, query: str, keys: Iterable[int]) -> list[tuple]:
+    """The rows ``query`` finds for ``keys``, bound as one list.
+
+    As of duckdb 1.5.5 a semi-join on the list is as fast as a literal ``IN`` list for a few keys and faster for
+    many (100K texts, 20 keys: 7.5 ms against 6.7; 300 keys: 15 ms against 54; 1,000 sections: 35 ms against 45;
+    measured 2026-12-03); neither reads the key's index."""
     wanted = sorted(set(keys))
-    found: list[tuple] = []
-    for start in range(0, len(wanted), 1000):
-        listed = ", ".join(str(int(k)) for k in wanted[start : start + 1000])
-        found += con.execute(f"SELECT {key}, {columns} FROM {table} WHERE {key} IN ({listed})").fetchall()
-    return found
+    return con.execute(query, [numbers(wanted)]).fetchall() if wanted else []
 
 
 def text_ids(con: duckdb.DuckDBPyConnection, hashes: Iterable[str | None]) -> dict[str, int]:
     """The number of each stored text among ``hashes`` (None and unknown hashes are left out)."""
     wanted = {sha for sha in hashes if sha}
-    rows = _keyed(con, "policy_text", "text_key", "text_sha256, text_id", (text_key(sha) for sha in wanted))
+    rows = _keyed(con, _TEXTS_BY_KEY, (text_key(sha) for sha in wanted))
     return {sha: text_id for _, sha, text_id in rows if sha in wanted}
 
 
@@ -107,7 +99,7 @@ def save_texts(con: duckdb.DuckDBPyConnection, rows: Iterable[TextRow]) -> dict[
         return {}
     data = [(r.text_sha256, r.text, r.words, r.language, r.extractor, r.stated_date) for r in first.values()]
     _insert(con, _SAVE_TEXTS, _TEXT_COLUMNS, data)
-    stored = _keyed(con, "policy_text", "text_key", "text_sha256, text_id", (text_key(sha) for sha in first))
+    stored = _keyed(con, _TEXTS_BY_KEY, (text_key(sha) for sha in first))
     by_key = {key: (sha, text_id) for key, sha, text_id in stored}
     for sha in first:
         held = by_key[text_key(sha)][0]
@@ -135,9 +127,7 @@ def save_sections(con: duckdb.DuckDBPyConnection, rows: Iterable[SectionRow]) ->
         for r in ords.values():
             _same_section(distinct.setdefault(section_key(r.heading, r.body), r), r.heading, r.body)
     section_ids = {}
-    for key, section_id, heading, body in _keyed(
-        con, "section_text", "section_key", "section_id, heading, body", distinct
-    ):
+    for key, section_id, heading, body in _keyed(con, _SECTIONS_BY_KEY, distinct):
         _same_section(distinct[key], heading, body)
         section_ids[key] = section_id
     new = [(r.section_sha256, r.heading, r.body) for key, r in distinct.items() if key not in section_ids]
