@@ -6,7 +6,9 @@ Every module in ``benchmarks/`` that takes ``--bench-json`` (see ``benchmarks/_r
 of its own, one after the other (they measure time, so they never share the machine with each other). Their
 rows make one table: measure | ours | reference | ratio | goal, printed and written to ``benchmarks/latest.md``
 with the date and the machine (cores, RAM, Python, CPU model). Modules named ``_*``, this runner, and modules
-without ``--bench-json`` are not benchmarks and are skipped. Exits 1 if any benchmark failed.
+without ``--bench-json`` are not benchmarks and are skipped. A benchmark whose data is absent (a corpus read from
+a path in the environment, never committed) prints ``{"skipped": reason}`` instead of rows. Exits 1 if any
+benchmark failed.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def run_one(name: str) -> tuple[list[dict], str | None, float]:
         )
     except subprocess.TimeoutExpired:
         return [], f"timed out after {TIMEOUT} s", time.monotonic() - started
-    rows, bad = [], []
+    rows, bad, skipped = [], [], None
     for line in done.stdout.splitlines():
         try:
             item = json.loads(line)
@@ -62,12 +64,14 @@ def run_one(name: str) -> tuple[list[dict], str | None, float]:
             continue
         if isinstance(item, dict) and set(KEYS) <= set(item):
             rows.append({**item, "module": name})
+        elif isinstance(item, dict) and "skipped" in item:
+            skipped = str(item["skipped"])  # a benchmark whose data is not here (a corpus never committed)
         else:
             bad.append(line)
     failure = None
     if done.returncode != 0:
         failure = f"exit code {done.returncode}"
-    elif not rows:
+    elif not rows and skipped is None:
         failure = "printed no rows"
     if bad:
         failure = (failure + "; " if failure else "") + f"{len(bad)} stdout line(s) not rows, e.g. {bad[0][:80]!r}"
