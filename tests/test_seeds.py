@@ -38,10 +38,19 @@ def import_seeds(db: Path) -> None:
 def test_the_header_gives_site_url_and_time_with_the_url_decoded() -> None:
     doc = parse(next(p for p in seeds() if p.name.startswith("003")).read_text(encoding="utf-8"))
     assert doc.url == "http://www.meetkaori.com/privacy"
-    assert doc.site == "meetkaori.com"
+    assert doc.site == "kaorisan.com"  # the site the header names; its policy lives on another host
     assert doc.label == "kaorisan.com"
     assert doc.timestamp == datetime(2016, 5, 6, 3, 41, 29, tzinfo=UTC)
     assert doc.body.startswith("# Privacy Policy - Kaori-san")
+
+
+def test_a_seed_is_filed_under_the_site_its_header_names(tmp_path: Path) -> None:
+    path = next(p for p in seeds() if p.name.startswith("003"))
+    db = tmp_path / "w.duckdb"
+    assert main(["--db", str(db), "import", str(path)]) == 0
+    with connect(db, read_only=True) as con:
+        found = con.execute("SELECT site, policy_url FROM policy_at('kaorisan.com', TIMESTAMPTZ '2020-01-01')")
+        assert found.fetchall() == [("kaorisan.com", "http://www.meetkaori.com/privacy")]
 
 
 def test_a_headerless_file_needs_site_and_at(tmp_path: Path, capsys) -> None:

@@ -28,6 +28,7 @@ _HEADER = re.compile(
     r"archived on (?P<date>[^ ]+?)\. Please check the \[original snapshot on the Wayback Machine\]"
     r"\((?P<cited>[^)\s]+)\) for the most accurate reproduction\.\*"
 )
+_HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]")
 _CITED = re.compile(r"^https?://[^/]+/web/(?P<ts>\d{14})(?:id_)?/(?P<url>.+)$")
 _GAP = re.compile(r"(\r?\n)[ \t]*\r?\n")
 CITE_PREFIX = "https://web.archive.org/web/"
@@ -45,7 +46,12 @@ class SeedDocument:
 
     @property
     def site(self) -> str | None:
-        """The cited URL's host without ``www.`` (the site's own name for itself may differ: see ``label``)."""
+        """The site the header names ("… from the kaorisan.com privacy policy …"), without ``www.``; the cited URL's
+        host when the header names none. A site's policy may live on another host: kaorisan.com's on
+        www.meetkaori.com (a seed of the Princeton-Leuven corpus), and the site is the one the corpus files it under."""
+        label = (self.label or "").strip().lower()
+        if _HOST_NAME.fullmatch(label):
+            return label.removeprefix("www.")
         if not self.url:
             return None
         host = (urlsplit(self.url).hostname or "").lower()
