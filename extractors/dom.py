@@ -17,6 +17,7 @@ Each step here is a plain function over an lxml tree, run in order by :func:`pre
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 import lxml.html
 from lxml import etree
@@ -27,8 +28,8 @@ from palimpsest.extractors.quality import POLICY_TERMS
 from palimpsest.extractors.tables import unwrap_layout_tables
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-#: class/id words that always mark chrome sitting inside or beside the content: consent tools, share bars,
-#: feedback boxes, related-links lists, breadcrumbs.
+#: class/id words that mark chrome sitting inside or beside the content: consent tools, share bars, feedback
+#: boxes, related-links lists, breadcrumbs.
 _CHROME = re.compile(
     r"(?:^|[\s_-])(?:onetrust|cookiebot|didomi|usercentrics|cc-window|cc-banner|cmp|toast|sharedaddy|"
     r"share-?buttons?|social-share|jp-relatedposts|related-?(?:articles|posts|policies)|article-votes|feedback|"
@@ -36,6 +37,16 @@ _CHROME = re.compile(
     r"(?:$|[\s_-])",
     re.IGNORECASE,
 )
+#: The words above that name one product (a consent tool, a share plugin) and nothing else. The others are common
+#: words that a site's own markup uses for its content too: a CMS that calls its components "cmp" wrapped a real
+#: policy in ``<div class="cmp cmp-text">`` (OPP-115, 2015), so for them the element must also look like chrome.
+_PRODUCTS = re.compile(
+    r"onetrust|cookiebot|didomi|usercentrics|cc-window|cc-banner|sharedaddy|jp-relatedposts", re.IGNORECASE
+)
+#: Chrome is short, or says little about personal data: more words than this, at a policy's density of its
+#: vocabulary (one term in every _POLICY_EVERY words), is content whatever its class says.
+_CHROME_WORDS = 120
+_POLICY_EVERY = 60
 #: Words that mark chrome only beside a banner word ("cookie-banner", "consent-bar"): a policy's own sections
 #: are often called "cookies" or "consent" (measured on the golden corpus, 2026-11).
 _CONSENT = re.compile(r"cookie|consent|gdpr", re.IGNORECASE)
@@ -198,11 +209,23 @@ def drop_chrome(root: lxml.html.HtmlElement, marked: list | None = None) -> int:
             or (style and _PINNED.search(style))
             or (marks and _SUSPECT.search(marks) and (_CHROME.search(marks) or _consent_banner(marks)))
         ):
-            if total and len(element.text_content()) > _SAFE_SHARE * total:
+            text = element.text_content()
+            if total and len(text) > _SAFE_SHARE * total:
+                continue
+            if marks and not _PRODUCTS.search(marks) and _looks_like_content(text):
                 continue
             _remove(element)
             removed += 1
     return removed
+
+
+def _looks_like_content(text: str) -> bool:
+    """Long text with a policy's vocabulary: what a generic chrome word in a class cannot remove on its own."""
+    words = len(text.split())
+    if words <= _CHROME_WORDS:
+        return False
+    needed = words // _POLICY_EVERY
+    return next(islice(POLICY_TERMS.finditer(text), needed - 1, None), None) is not None
 
 
 def _consent_banner(marks: str) -> bool:

@@ -15,7 +15,8 @@ class Extracted:
     """The policy text of one capture (Markdown-ish), with how it was obtained and what it says of itself.
 
     ``quality`` is the capture's class (``ok`` or why the page is not the policy, see ``extractors.quality``);
-    ``stated_date`` is the date the text gives for itself ("Last updated …"), if any.
+    ``stated_date`` is the date the text gives for itself ("Last updated …"), if any; ``others`` are the titles of
+    the other documents the page held beside the policy (terms of use, …), left out of ``text``.
     """
 
     text: str
@@ -25,6 +26,7 @@ class Extracted:
     title: str | None = None
     quality: str = "ok"
     stated_date: date | None = None
+    others: tuple[str, ...] = ()
 
     @cached_property
     def normalised(self) -> str:

@@ -8,6 +8,7 @@ from html import unescape
 
 from palimpsest.errors import EmptyText, UnsupportedMedia, UnusableText
 from palimpsest.extractors.charset import decode_html
+from palimpsest.extractors.documents import scope
 from palimpsest.extractors.extracted import Extracted
 from palimpsest.extractors.html import main_text
 from palimpsest.extractors.language import detect_language
@@ -50,6 +51,11 @@ def extract_policy(body: bytes, url: str, headers: Mapping[str, str] | None = No
             text, extractor = main_text(decoded.text, url)
             markup = decoded.text
     text = canonical_headings(text)
+    others: tuple[str, ...] = ()
+    if markup is not None:
+        # A web page may hold the terms of use or a legal page's other notices beside the policy (documents.py).
+        scoped = scope(text)
+        text, others = scoped.text, scoped.others
     if not normalise(text):
         raise EmptyText(f"{url}: no text found in {len(body)} bytes", url=url)
     language = detect_language(text)
@@ -62,6 +68,7 @@ def extract_policy(body: bytes, url: str, headers: Mapping[str, str] | None = No
         title=title,
         quality=classify(text, title=title, html=markup, url=url),
         stated_date=stated_date(text, language),
+        others=others,
     )
     if extracted.quality != OK:
         raise UnusableText(
