@@ -123,6 +123,14 @@ def title_kind(heading: str) -> str | None:
     return "privacy" if privacy else "other" if other else None
 
 
+def _combined_title(part: Part) -> bool:
+    """A part that is only a heading naming the privacy policy and other documents at once."""
+    lines = [line for line in part.text.split("\n") if line.strip()]
+    heading = _HEADING.match(lines[0]) if len(lines) == 1 else None
+    title = _MARKS.sub("", heading.group(2)) if heading else ""
+    return bool(heading and PRIVACY_TITLE.search(title) and (OTHER_TITLE.search(title) or _BOTH.search(title)))
+
+
 def parts(text: str) -> list[Part]:
     """The text cut at its titled headings (see the module's note); the opening first, when there is one."""
     found: list[Part] = []
@@ -159,17 +167,47 @@ def scope(text: str) -> Scoped:
     kept, others = [], []
     for index, part in enumerate(cut):
         chrome = part.prose < _PROSE and part.density < _CHROME * densest
-        if part is main or part.density >= _KEEP * densest:
+        if part is main:
+            kept.append(part)
+        elif part.kind == "opening" and index < first and part.legal >= part.terms:
+            pass  # a legal page's other notices before its privacy policy
+        elif part.density >= _KEEP * densest:
             kept.append(part)
         elif part.kind == "other" and (chrome or (part.words >= _DOCUMENT_WORDS and part.legal >= _DOCUMENT_LEGAL)):
             others.append(part.title or "")
-        elif part.kind == "opening" and index < first and part.legal >= part.terms:
-            pass  # a legal page's other notices before its privacy policy
         elif not chrome:
             kept.append(part)
+    if others and kept and _combined_title(kept[0]):
+        kept = kept[1:]  # "Privacy Policy & Terms of Use": the combined page's title, not the policy's
     if len(kept) == len(cut):
         return Scoped(text)
     total = sum(part.terms for part in cut)
     if sum(part.terms for part in kept) < _HELD * total:
         return Scoped(text)
     return Scoped("\n".join(part.text for part in kept).strip(), tuple(others))
+
+
+#: A run of this many headings with no text between them is a menu drawn as headings, not a policy's outline.
+_MENU_HEADINGS = 3
+
+
+def trim(text: str) -> str:
+    """The text without menus that trafilatura keeps drawn as runs of headings of one level with no text between
+    them (a help centre's category menu above the article)."""
+    lines = text.split("\n")
+    headings = [i for i, line in enumerate(lines) if _HEADING.match(line)]
+    runs: list[list[int]] = []
+    for index in headings:
+        between = lines[runs[-1][-1] + 1 : index] if runs else []
+        same_level = runs and _level(lines[runs[-1][-1]]) == _level(lines[index])
+        if same_level and not any(line.strip() for line in between):
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    # A title, a part and a section in a row climb down the levels; a menu repeats one level.
+    dropped = {i for run in runs if len(run) >= _MENU_HEADINGS for i in run}
+    return "\n".join(line for i, line in enumerate(lines) if i not in dropped) if dropped else text
+
+
+def _level(line: str) -> int:
+    return len(line) - len(line.lstrip("#"))

@@ -47,6 +47,9 @@ _PRODUCTS = re.compile(
 #: vocabulary (one term in every _POLICY_EVERY words), is content whatever its class says.
 _CHROME_WORDS = 120
 _POLICY_EVERY = 60
+#: Elements sharing a common chrome word that together hold this share of the page's policy vocabulary are the
+#: site's components for its content.
+_GROUP_SHARE = 0.25
 #: Words that mark chrome only beside a banner word ("cookie-banner", "consent-bar"): a policy's own sections
 #: are often called "cookies" or "consent" (measured on the golden corpus, 2026-11).
 _CONSENT = re.compile(r"cookie|consent|gdpr", re.IGNORECASE)
@@ -73,6 +76,7 @@ _MARKED = etree.XPath("//*[@id or @class or @role or @aria-label or @style]")
 #: Whatever _CHROME or _CONSENT would find: most elements fail this one search and need no other.
 _SUSPECT = re.compile(f"{_CHROME.pattern}|{_CONSENT.pattern}", re.IGNORECASE)
 _ARIA_LISTS = etree.XPath("//*[@role='list']")
+_HOLDS_PANEL = etree.XPath("boolean(.//*[@role='tabpanel'])")
 #: lxml.html's own parser asks a Python method for the class of every element lxml hands to Python (for its form
 #: field classes), which was a tenth of the page-repair time and more inside trafilatura, which walks the same tree
 #: (2026-11). This parser gives every element the plain ``HtmlElement`` class without leaving C; nothing here or in
@@ -165,7 +169,10 @@ def choose_tab(root: lxml.html.HtmlElement, marked: list | None = None) -> int:
                 dropped += 1
         _drop_hub_title(keep)
     for tablist in tablists:
-        _remove(tablist)
+        # A tablist is the row of tab buttons, except in an accordion (Bootstrap 3's panel-group) that wraps its
+        # panels in it: then it holds the policy itself.
+        if not _HOLDS_PANEL(tablist):
+            _remove(tablist)
     return dropped
 
 
@@ -192,28 +199,47 @@ def drop_chrome(root: lxml.html.HtmlElement, marked: list | None = None) -> int:
     """Remove consent banners, share bars, feedback and related-links boxes. Returns how many went.
 
     An element holding a large share of the page's text is never removed, whatever its class says: some themes
-    put ``cookie`` or ``cta`` in the class of the element that wraps the whole page. ``marked`` is as for
-    :func:`choose_tab`: what that step removed is out of the page, and removing it again changes nothing.
+    put ``cookie`` or ``cta`` in the class of the element that wraps the whole page. A common word (not a product's
+    name) removes nothing that looks like content: long text with a policy's vocabulary, or elements that share
+    the word and together hold a good part of the page's policy vocabulary (a CMS that calls every component of
+    the page, each section of the policy among them, "cmp"). ``marked`` is as for :func:`choose_tab`: what that
+    step removed is out of the page, and removing it again changes nothing.
     """
     body = root.find("body")
     total = len(body.text_content()) if body is not None else 0
-    removed = 0
+    doomed: list[lxml.html.HtmlElement] = []
+    by_word: dict[str, list[tuple[lxml.html.HtmlElement, str]]] = {}
     for element in _MARKED(root) if marked is None else marked:
         if element.getparent() is None or element.tag in _NOT_CHROME:
             continue
         get = element.get
         marks = " ".join(filter(None, (get("id"), get("class"), get("aria-label"))))
         style = get("style")
-        if (
+        chrome = marks and _SUSPECT.search(marks) and _CHROME.search(marks)
+        if not (
             get("role") in {"dialog", "alertdialog"}
             or (style and _PINNED.search(style))
-            or (marks and _SUSPECT.search(marks) and (_CHROME.search(marks) or _consent_banner(marks)))
+            or (marks and _SUSPECT.search(marks) and (chrome or _consent_banner(marks)))
         ):
-            text = element.text_content()
-            if total and len(text) > _SAFE_SHARE * total:
-                continue
-            if marks and not _PRODUCTS.search(marks) and _looks_like_content(text):
-                continue
+            continue
+        text = element.text_content()
+        if total and len(text) > _SAFE_SHARE * total:
+            continue
+        if chrome and not _PRODUCTS.search(marks) and not _consent_banner(marks):
+            by_word.setdefault(chrome.group().strip(" _-").lower(), []).append((element, text))
+            continue
+        doomed.append(element)
+    page_terms = None
+    for members in by_word.values():
+        if page_terms is None:
+            page_terms = len(POLICY_TERMS.findall(body.text_content())) if body is not None else 0
+        held = sum(len(POLICY_TERMS.findall(text)) for _, text in members)
+        if page_terms and held >= _GROUP_SHARE * page_terms:
+            continue
+        doomed.extend(element for element, text in members if not _looks_like_content(text))
+    removed = 0
+    for element in doomed:
+        if element.getparent() is not None:
             _remove(element)
             removed += 1
     return removed

@@ -8,7 +8,7 @@ from html import unescape
 
 from palimpsest.errors import EmptyText, UnsupportedMedia, UnusableText
 from palimpsest.extractors.charset import decode_html
-from palimpsest.extractors.documents import scope
+from palimpsest.extractors.documents import scope, trim
 from palimpsest.extractors.extracted import Extracted
 from palimpsest.extractors.html import main_text
 from palimpsest.extractors.language import detect_language
@@ -54,8 +54,10 @@ def extract_policy(body: bytes, url: str, headers: Mapping[str, str] | None = No
     others: tuple[str, ...] = ()
     if markup is not None:
         # A web page may hold the terms of use or a legal page's other notices beside the policy (documents.py).
-        scoped = scope(text)
+        scoped = scope(trim(text))
         text, others = scoped.text, scoped.others
+        if others:
+            text = canonical_headings(text)  # the policy's own title now opens the text
     if not normalise(text):
         raise EmptyText(f"{url}: no text found in {len(body)} bytes", url=url)
     language = detect_language(text)
