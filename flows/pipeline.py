@@ -175,7 +175,11 @@ def extract_texts(outcomes: list[FetchOutcome]) -> list[ExtractOutcome]:
             results.append(ExtractOutcome(capture, extraction=row))
             continue
         results.append(
-            ExtractOutcome(capture, text_row(extracted), ExtractionRow(capture.digest, extracted.text_sha256, OK))
+            ExtractOutcome(
+                capture,
+                text_row(extracted),
+                ExtractionRow(capture.digest, extracted.text_sha256, OK, others=extracted.others),
+            )
         )
     return results
 
@@ -293,6 +297,7 @@ def _from_extraction(site: str, capture: Capture, result: ExtractionRow) -> Capt
         text_sha256=result.text_sha256,
         quality=result.quality,
         usable=result.usable,
+        others=result.others,
     )
 
 

@@ -135,3 +135,30 @@ def test_without_a_privacy_title_nothing_is_cut() -> None:
 def test_nothing_is_cut_when_the_cut_would_lose_most_of_the_privacy_vocabulary() -> None:
     text = f"# Privacy Policy\n\nShort.\n\n## Terms of Use\n\n{POLICY}\n\n{TERMS}"
     assert scope(text).text == text
+
+
+def test_a_crawl_records_what_else_the_page_held(monkeypatch, tmp_path) -> None:
+    """End to end: the captures view names the other documents a combined page held; the versions hold none."""
+    from palimpsest.flows import pipeline
+    from palimpsest.flows.crawl import run_crawl
+    from palimpsest.warehouse import warehouse
+    from tests.conftest import settings_for
+    from tests.servers import FaultArchive, Page, quick_client
+
+    def html(text: str) -> str:
+        blocks = [b for b in text.split("\n\n") if b.strip()]
+        return "".join(f"<h{b.count('#', 0, 3)}>{b.lstrip('#').strip()}</h{b.count('#', 0, 3)}>"
+                       if b.startswith("#") else f"<p>{b}</p>" for b in blocks)  # fmt: skip
+
+    body = f"<html><body><main>{html(f'# Shop Privacy Policy{chr(10) * 2}{POLICY}')}"
+    body += f"{html(f'# Shop Terms of Use{chr(10) * 2}{TERMS}')}</main></body></html>"
+    url = "https://shop.example/legal"
+    with FaultArchive([Page(url, "20190101120000", body.encode())]) as archive:
+        client = quick_client(archive)
+        monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
+        settings = settings_for(archive, tmp_path / "w.duckdb")
+        run_crawl(settings, url)
+    with warehouse(settings.db, read_only=True) as con:
+        assert con.execute("SELECT other_documents FROM captures").fetchall() == [(["Shop Terms of Use"],)]
+        (text,) = con.execute("SELECT text FROM versions").fetchone()
+    assert "privacy@shop.example" in text and "indemnify" not in text

@@ -47,8 +47,17 @@ def compression(con: duckdb.DuckDBPyConnection, table: str, column: str) -> set[
     return {r[0] for r in rows}
 
 
+#: Columns a later migration added to a view: an older file's rows are compared on the columns it had.
+ADDED_LATER = "other_documents"
+
+
 def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    return {view: con.execute(f'SELECT * FROM "{view}" ORDER BY ALL').fetchall() for view in VIEWS}  # noqa: S608 - identifier from VIEWS, never user input
+    return {
+        view: con.execute(
+            f"SELECT COLUMNS(c -> c <> '{ADDED_LATER}') FROM \"{view}\" ORDER BY ALL"  # noqa: S608 - identifier from VIEWS, never user input
+        ).fetchall()
+        for view in VIEWS
+    }
 
 
 def test_a_new_file_compresses_texts_with_zstd(tmp_path: Path) -> None:

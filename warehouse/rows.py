@@ -23,6 +23,8 @@ class CaptureRow:
     quality: str | None = None
     usable: bool = False
     provenance: str = "archive"
+    #: Titles of the other documents the page held beside the policy, left out of its text.
+    others: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class ExtractionRow:
     text_sha256: str | None
     quality: str
     error: str | None = None
+    #: Titles of the other documents the page held beside the policy, left out of its text.
+    others: tuple[str, ...] = ()
 
     @property
     def usable(self) -> bool:

@@ -64,6 +64,7 @@ _CAPTURE_COLUMNS = (
     ("quality", "VARCHAR"),
     ("usable", "BOOLEAN"),
     ("provenance", "VARCHAR"),
+    ("others", "VARCHAR[]"),
 )
 _SAVE_CAPTURES = statement("store.save_captures")
 _PAYLOAD_COLUMNS = (
@@ -84,6 +85,7 @@ _EXTRACTION_COLUMNS = (
     ("text_id", "INTEGER"),
     ("quality", "VARCHAR"),
     ("error", "VARCHAR"),
+    ("others", "VARCHAR[]"),
 )
 _SAVE_EXTRACTIONS = statement("store.save_extractions")
 
@@ -169,6 +171,7 @@ def save_captures(con: duckdb.DuckDBPyConnection, rows: Iterable[CaptureRow]) ->
             r.quality,
             r.usable,
             r.provenance,
+            list(r.others) or None,
         )
         for r in rows
     ]
@@ -242,7 +245,17 @@ def extraction_run(con: duckdb.DuckDBPyConnection, extractor: str, settings: str
 def save_extractions(con: duckdb.DuckDBPyConnection, run_id: int, rows: Iterable[ExtractionRow]) -> None:
     rows = list(rows)
     ids = require_text_ids(con, (r.text_sha256 for r in rows))
-    data = [(r.digest, run_id, ids.get(r.text_sha256) if r.text_sha256 else None, r.quality, r.error) for r in rows]
+    data = [
+        (
+            r.digest,
+            run_id,
+            ids.get(r.text_sha256) if r.text_sha256 else None,
+            r.quality,
+            r.error,
+            list(r.others) or None,
+        )
+        for r in rows
+    ]
     _write_many(con, _SAVE_EXTRACTIONS, _EXTRACTION_COLUMNS, data, key=2)
 
 
@@ -252,7 +265,7 @@ def extractions_for(con: duckdb.DuckDBPyConnection, run_id: int, digests: Iterab
     if not wanted:
         return {}
     rows = con.execute(statement("store.extractions_for"), [run_id, wanted]).fetchall()
-    return {d: ExtractionRow(d, sha, quality, error) for d, sha, quality, error in rows}
+    return {d: ExtractionRow(d, sha, quality, error, tuple(others or ())) for d, sha, quality, error, others in rows}
 
 
 def redirect_moves(con: duckdb.DuckDBPyConnection, site: str, urls: Iterable[str]) -> list[tuple[datetime, str]]:

@@ -1,3 +1,3 @@
 INSERT OR REPLACE INTO capture
-    (site, url, ts, digest, status, mime, length, outcome, detail, text_id, quality, usable, provenance)
+    (site, url, ts, digest, status, mime, length, outcome, detail, text_id, quality, usable, provenance, others)
 SELECT unnest(from_json(?::JSON, ?), recursive := true)
