@@ -139,3 +139,32 @@ def test_first_appearance_reads_each_distinct_section_once(tmp_path: Path) -> No
     assert [(site, version) for site, version, _ in found] == [("a.example", 1), ("b.example", 1), ("a.example", 2)]
     assert [v for _, v, _ in queries.first_appearances(con, "sell your data to", limit=5)] == [2]
     assert queries.first_appearances(con, "your data.\n\n## Cookies") == []  # a phrase across two sections
+
+
+@pytest.mark.parametrize(
+    ("site", "text", "query"),
+    [
+        ("ja.example", "# プライバシー\n\n当社は、お客様の個人情報を適切に管理し、第三者に提供しません。", "個人情報"),
+        ("zh.example", "# 隐私政策\n\n我们收集您的个人信息，仅用于提供服务，绝不出售给第三方。", "个人信息"),
+        ("ko.example", "# 개인정보처리방침\n\n회사는 이용자의 개인정보를 안전하게 보호하며 제3자에게 제공하지 않습니다.", "개인정보"),
+    ],
+)
+def test_a_word_inside_a_cjk_sentence_is_found(tmp_path: Path, site: str, text: str, query: str) -> None:
+    con = connect(tmp_path / "w.duckdb")
+    other = "# Notes\n\nNothing here is about the matter; only an unrelated note on trees and rivers."
+    import_documents(con, [(f"{site}.md", parse(text))], site=site, at=at("20200101000000"))
+    import_documents(con, [("other.md", parse(other))], site="other.example", at=at("20200101000000"))
+    fts.build_index(con)
+    hits = fts.search(con, query)
+    assert [(h.site, h.version) for h in hits] == [(site, 1)]
+    assert query in hits[0].snippet
+
+
+def test_e_mail_and_email_find_the_same_documents(tmp_path: Path) -> None:
+    con = connect(tmp_path / "w.duckdb")
+    for site, word in (("hyphen.example", "e-mail"), ("joined.example", "email")):
+        text = f"# Privacy\n\nWe send you an {word} when your order ships, and never sell your address."
+        import_documents(con, [(f"{site}.md", parse(text))], site=site, at=at("20200101000000"))
+    fts.build_index(con)
+    for query in ("e-mail", "email", "E-Mail"):
+        assert {h.site for h in fts.search(con, query)} == {"hyphen.example", "joined.example"}, query

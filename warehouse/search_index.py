@@ -20,6 +20,7 @@ from __future__ import annotations
 import duckdb
 
 from palimpsest.errors import WarehouseError
+from palimpsest.warehouse import terms
 from palimpsest.warehouse.statements import statement
 
 #: The fts extension's schema for the index (named after the table of document words it was built from); the
@@ -67,11 +68,9 @@ def build_index(con: duckdb.DuckDBPyConnection, *, keep_tokens: bool = False) ->
     load_fts(con)
     state = fingerprint(con)
     _run(con, _BUILD)
+    _rewrite_words(con)
     # create_fts_index runs statements of its own and cannot join a transaction.
-    con.execute(
-        "PRAGMA create_fts_index('search_text', 'doc_id', 'body', stemmer = 'porter', stopwords = 'english',"
-        " overwrite = 1)"
-    )
+    con.execute(_CREATE_INDEX)
     _run(
         con,
         (
@@ -82,6 +81,26 @@ def build_index(con: duckdb.DuckDBPyConnection, *, keep_tokens: bool = False) ->
         ),
     )
     return int(con.execute("SELECT count(*) FROM search_doc").fetchone()[0])
+
+
+#: A PRAGMA takes no parameters: the pattern is the module's constant, with no quote in it.
+assert "'" not in terms.IGNORE  # noqa: S101 - a fact of the constant, checked where it is spliced in
+_CREATE_INDEX = (
+    "PRAGMA create_fts_index('search_text', 'doc_id', 'body', stemmer = 'porter', stopwords = 'english',"
+    f" ignore = '{terms.IGNORE}', overwrite = 1)"
+)
+
+
+def _rewrite_words(con: duckdb.DuckDBPyConnection) -> None:
+    """The documents' words as the index reads them (``warehouse.terms``): only rows that need it go through
+    Python."""
+    con.create_function("palimpsest_indexed", terms.indexed, ["VARCHAR"], "VARCHAR", side_effects=False)
+    try:
+        con.execute(
+            "UPDATE search_text SET body = palimpsest_indexed(body) WHERE regexp_matches(body, ?)", [terms.NEEDS]
+        )
+    finally:
+        con.remove_function("palimpsest_indexed")
 
 
 def _run(con: duckdb.DuckDBPyConnection, statements) -> None:

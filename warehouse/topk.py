@@ -31,6 +31,7 @@ from datetime import datetime
 
 import duckdb
 
+from palimpsest.warehouse import terms as words
 from palimpsest.warehouse.statements import numbers, statement
 
 #: Postings of each term read in the first round: enough for most queries' first page.
@@ -76,7 +77,7 @@ _NAMED = "SELECT vid, site, version FROM search_version WHERE vid IN (SELECT unn
 
 def query_terms(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[int, int]]:
     """The query's distinct stemmed terms found in the index, as (termid, number of postings), by termid."""
-    return [(int(t), int(df)) for t, df in con.execute(_TERMS, {"query": query}).fetchall()]
+    return [(int(t), int(df)) for t, df in con.execute(_TERMS, {"query": words.query(query)}).fetchall()]
 
 
 def add_up(scores: dict[int, float]) -> float:
