@@ -146,7 +146,11 @@ def test_first_appearance_reads_each_distinct_section_once(tmp_path: Path) -> No
     [
         ("ja.example", "# プライバシー\n\n当社は、お客様の個人情報を適切に管理し、第三者に提供しません。", "個人情報"),
         ("zh.example", "# 隐私政策\n\n我们收集您的个人信息，仅用于提供服务，绝不出售给第三方。", "个人信息"),
-        ("ko.example", "# 개인정보처리방침\n\n회사는 이용자의 개인정보를 안전하게 보호하며 제3자에게 제공하지 않습니다.", "개인정보"),
+        (
+            "ko.example",
+            "# 개인정보처리방침\n\n회사는 이용자의 개인정보를 안전하게 보호하며 제3자에게 제공합니다.",
+            "개인정보",
+        ),
     ],
 )
 def test_a_word_inside_a_cjk_sentence_is_found(tmp_path: Path, site: str, text: str, query: str) -> None:

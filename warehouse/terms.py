@@ -20,7 +20,10 @@ CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\uff66-\
 _RUN = re.compile(f"[{CJK}]+")
 _HYPHENATED = re.compile(r"\b([^\W\d_]+)-([^\W\d_]+)\b")
 #: What the extension drops between words: everything but a-z and the scripts above (its default keeps a-z only).
-IGNORE = r"(\\.|[^a-z\x{3040}-\x{30ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{f900}-\x{faff}\x{ac00}-\x{d7af}\x{ff66}-\x{ff9f}])+"
+IGNORE = (
+    r"(\\.|[^a-z\x{3040}-\x{30ff}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{f900}-\x{faff}\x{ac00}-\x{d7af}"
+    r"\x{ff66}-\x{ff9f}])+"
+)
 #: Rows whose text needs rewriting: anything with those scripts or a hyphen between letters.
 NEEDS = f"[{CJK}]|[A-Za-z]-[A-Za-z]"
 
