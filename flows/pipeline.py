@@ -243,7 +243,7 @@ def store_results(
         first = {text.text_sha256: text for text in reversed(texts)}
         store.save_sections(con, [section for text in first.values() for section in text.sections])
         store.save_extractions(con, plan.run_id, extractions)
-        summary.rows = store.save_captures(con, rows)
+        summary.rows = store.save_captures(con, rows, archive=(settings.cdx_url, settings.replay_url))
         con.execute("COMMIT")
         summary.moves = store.redirect_moves(con, plan.site, plan.originals)
     for row in rows:

@@ -64,7 +64,7 @@ def event_payload(change: Change, replay_url: str) -> dict:
         "words_removed": change.words_removed,
         "words": change.words,
         "policy_url": change.policy_url,
-        "snapshot": snapshot_url(replay_url, change.changed_by, change.policy_url),
+        "snapshot": snapshot_url(change.archive or replay_url, change.changed_by, change.policy_url),
     }
 
 

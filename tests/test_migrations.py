@@ -29,6 +29,7 @@ SHIPPED = {
     13: "c5b5c632b92a841e11dc96eefb9c2846d5238519179dc9deb2e332d7e5db2fd4",  # 0013_migration_checksums
     14: "0dfea994cb016f54f07eb61e91202b94ef36efe9214bfac0cb0a82ca8cbfcf7f",  # 0014_other_documents
     15: "4e5bf843009a3c5f0011315fa1dd40b0a2705825cc2d5e55739eaac5ca27eaee",  # 0015_search_terms
+    16: "85670ddcc803e357ec50e8f127a8aa315a8ed0c0cb1bad811663e7c43e0f4eef",  # 0016_capture_archive
 }
 
 

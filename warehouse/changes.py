@@ -38,6 +38,8 @@ class Change:
     policy_url: str
     text_sha256: str
     words: int
+    #: The replay prefix of the archive that served the first capture of the new text (None: not recorded).
+    archive: str | None = None
 
     @property
     def key(self) -> tuple[str, str, datetime]:
@@ -84,7 +86,9 @@ def changes(con: duckdb.DuckDBPyConnection, site: str | None = None) -> list[Cha
     rows = con.execute(
         """
         SELECT v.site, v.version, c.previous_version, c.changed_after, v.first_seen, c.words_added,
-               c.words_removed, c.minor, v.policy_url, v.text_sha256, v.words
+               c.words_removed, c.minor, v.policy_url, v.text_sha256, v.words,
+               (SELECT a.replay_url FROM capture AS f JOIN archive AS a USING (archive_id)
+                WHERE f.site = v.site AND f.url = v.policy_url AND f.ts = v.first_seen LIMIT 1) AS archive
         FROM versions v
         LEFT JOIN changes c ON c.site = v.site AND c.version = v.version
         WHERE ? IS NULL OR v.site = ?

@@ -63,7 +63,7 @@ def render(found: list[Change], *, replay_url: str, site: str | None = None) -> 
         link = ET.SubElement(entry, f"{{{ATOM}}}link")
         link.set("rel", "alternate")
         link.set("type", "text/html")
-        link.set("href", snapshot_url(replay_url, change.changed_by, change.policy_url))
+        link.set("href", snapshot_url(change.archive or replay_url, change.changed_by, change.policy_url))
         _text(entry, "summary", _summary(change))
     ET.indent(feed)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"

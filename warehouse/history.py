@@ -12,6 +12,7 @@ from datetime import datetime
 
 import duckdb
 
+from palimpsest.timestamps import snapshot_url
 from palimpsest.warehouse import queries
 from palimpsest.warehouse.changes import Change
 from palimpsest.warehouse.rows import Version
@@ -21,7 +22,7 @@ TEXT_OUTCOMES = frozenset({"version", "same-text", "imported"})
 
 _SITES = "SELECT site FROM captures UNION SELECT site FROM versions ORDER BY site"
 _CAPTURES = (
-    'SELECT url, "timestamp", status, mime, digest, outcome, text_sha256, quality, detail'
+    'SELECT url, "timestamp", status, mime, digest, outcome, text_sha256, quality, detail, archive'
     ' FROM captures WHERE site = ? ORDER BY "timestamp", url, digest'
 )
 _CHANGES = (
@@ -43,6 +44,12 @@ class SeenCapture:
     text_sha256: str | None
     quality: str | None
     detail: str | None
+    #: The replay prefix of the archive it came from (None: stored before archives were recorded).
+    archive: str | None = None
+
+    def link(self, fallback: str) -> str:
+        """The archive's page for this capture, in the archive it came from (``fallback``'s when not recorded)."""
+        return snapshot_url(self.archive or fallback, self.timestamp, self.url)
 
     @property
     def kind(self) -> str:
@@ -122,12 +129,14 @@ def site_names(con: duckdb.DuckDBPyConnection) -> list[str]:
 def load_history(con: duckdb.DuckDBPyConnection, site: str) -> SiteHistory:
     """One site's versions, captures and changes (the site name must be a tracked one; see resolve_site)."""
     versions = tuple(Version(*row) for row in queries.site_versions(con, site))
+    captures = tuple(SeenCapture(*row) for row in con.execute(_CAPTURES, [site]).fetchall())
+    archives = {(c.timestamp, c.url): c.archive for c in captures}
     by_number = {v.version: v for v in versions}
     changes = []
     for number, previous, after, by, added, removed, minor in con.execute(_CHANGES, [site]).fetchall():
         new = by_number[number]
         changes.append(
-            Change(site, number, previous, after, by, added, removed, minor, new.policy_url, new.text_sha256, new.words)
-        )
-    captures = tuple(SeenCapture(*row) for row in con.execute(_CAPTURES, [site]).fetchall())
+            Change(site, number, previous, after, by, added, removed, minor, new.policy_url, new.text_sha256,
+                   new.words, archives.get((by, new.policy_url)))
+        )  # fmt: skip
     return SiteHistory(site, versions, captures, tuple(changes))

@@ -126,6 +126,7 @@ def store_documents(
                     quality="ok",
                     usable=True,
                     provenance="imported",
+                    archive=(None, doc.archive) if doc.archive else None,
                 )
             )
             store.ensure_site(con, site_)

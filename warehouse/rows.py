@@ -25,6 +25,8 @@ class CaptureRow:
     provenance: str = "archive"
     #: Titles of the other documents the page held beside the policy, left out of its text.
     others: tuple[str, ...] = ()
+    #: The archive it came from: (CDX endpoint or None when unknown, replay prefix).
+    archive: tuple[str | None, str] | None = None
 
 
 @dataclass(frozen=True)

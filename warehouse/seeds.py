@@ -29,6 +29,7 @@ _HEADER = re.compile(
     r"\((?P<cited>[^)\s]+)\) for the most accurate reproduction\.\*"
 )
 _HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]")
+_ARCHIVE = re.compile(r"^(https?://[^/]+/web/)")
 _CITED = re.compile(r"^https?://[^/]+/web/(?P<ts>\d{14})(?:id_)?/(?P<url>.+)$")
 _GAP = re.compile(r"(\r?\n)[ \t]*\r?\n")
 CITE_PREFIX = "https://web.archive.org/web/"
@@ -56,6 +57,12 @@ class SeedDocument:
             return None
         host = (urlsplit(self.url).hostname or "").lower()
         return host.removeprefix("www.") or None
+
+    @property
+    def archive(self) -> str | None:
+        """The replay prefix of the archive the header cites (``https://web.archive.org/web/``), if any."""
+        match = _ARCHIVE.match(self.cited or "")
+        return match.group(1) if match else None
 
     def render(self) -> str:
         return self.header + self.body

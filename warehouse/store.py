@@ -65,6 +65,7 @@ _CAPTURE_COLUMNS = (
     ("usable", "BOOLEAN"),
     ("provenance", "VARCHAR"),
     ("others", "VARCHAR[]"),
+    ("archive_id", "INTEGER"),
 )
 _SAVE_CAPTURES = statement("store.save_captures")
 _PAYLOAD_COLUMNS = (
@@ -152,10 +153,14 @@ def record_policy_url(
     con.execute(statement("store.record_policy_url"), [site, url, since, source, via])
 
 
-def save_captures(con: duckdb.DuckDBPyConnection, rows: Iterable[CaptureRow]) -> int:
-    """Store captures (a capture stored before is replaced); every text they name must be stored already."""
+def save_captures(
+    con: duckdb.DuckDBPyConnection, rows: Iterable[CaptureRow], *, archive: tuple[str | None, str] | None = None
+) -> int:
+    """Store captures (a capture stored before is replaced); every text they name must be stored already.
+    ``archive`` (CDX endpoint, replay prefix) is the archive of every row that does not name its own."""
     rows = list(rows)
     ids = require_text_ids(con, (r.text_sha256 for r in rows))
+    archives = archive_ids(con, {r.archive or archive for r in rows} - {None})
     data = [
         (
             r.site,
@@ -172,11 +177,31 @@ def save_captures(con: duckdb.DuckDBPyConnection, rows: Iterable[CaptureRow]) ->
             r.usable,
             r.provenance,
             list(r.others) or None,
+            archives.get(r.archive or archive),  # type: ignore[arg-type]
         )
         for r in rows
     ]
     _write_many(con, _SAVE_CAPTURES, _CAPTURE_COLUMNS, data, key=4)
     return len(data)
+
+
+def archive_ids(con: duckdb.DuckDBPyConnection, archives: Iterable) -> dict[tuple[str | None, str], int]:
+    """The number of each (CDX endpoint, replay prefix), stored the first time it is seen."""
+    wanted = sorted(set(archives), key=lambda a: (a[0] or "", a[1]))
+    if not wanted:
+        return {}
+    known = {(cdx, replay): number for number, cdx, replay in con.execute(_ARCHIVES).fetchall()}
+    for cdx, replay in wanted:
+        if (cdx, replay) not in known:
+            known[(cdx, replay)] = con.execute(_ADD_ARCHIVE, [cdx, replay]).fetchone()[0]
+    return {pair: known[pair] for pair in wanted}
+
+
+_ARCHIVES = "SELECT archive_id, cdx_url, replay_url FROM archive"
+_ADD_ARCHIVE = (
+    "INSERT INTO archive (archive_id, cdx_url, replay_url)"
+    " SELECT coalesce(max(archive_id), 0) + 1, ?, ? FROM archive RETURNING archive_id"
+)
 
 
 def save_payloads(con: duckdb.DuckDBPyConnection, rows: Iterable[PayloadRow]) -> None:

@@ -183,11 +183,12 @@ def _provenance(history: SiteHistory, number: int, moment: datetime | None, repl
         + (f", language {v.language}" if v.language else "")
     ]
     evidence = history.evidence(v, at=moment)
-    url, when = (evidence.url, evidence.timestamp) if evidence else (v.policy_url, v.first_seen)
+    url = evidence.url if evidence else v.policy_url
+    link = evidence.link(replay_prefix) if evidence else snapshot_url(replay_prefix, v.first_seen, v.policy_url)
     source = (
         f"source: imported file {url.removeprefix(UNCITED)}, which cites no archived snapshot"
         if url.startswith(UNCITED)
-        else f"snapshot: {snapshot_url(replay_prefix, when, url)}"
+        else f"snapshot: {link}"
     )
     lines.append(f"{source}  extractor: {v.extractor or 'unknown'}")
     nxt = history.change_into(number + 1)

@@ -9,7 +9,7 @@ from palimpsest.cli.output import console, say, say_pieces
 from palimpsest.comparison.diff import word_delta
 from palimpsest.comparison.redline import redline
 from palimpsest.comparison.sections import SectionChange, compare_sections, hunks, outline, summary
-from palimpsest.timestamps import snapshot_url, span
+from palimpsest.timestamps import span
 from palimpsest.warehouse.history import SiteHistory
 from palimpsest.warehouse.rows import Version
 
@@ -45,7 +45,7 @@ def print_log(history: SiteHistory, *, replay_prefix: str, patch: bool = False) 
         say(f"URL:       {v.policy_url}")
         evidence = history.evidence(v)
         if evidence is not None:
-            say(f"Snapshot:  {snapshot_url(replay_prefix, evidence.timestamp, evidence.url)}", style="cyan")
+            say(f"Snapshot:  {evidence.link(replay_prefix)}", style="cyan")
         previous = history.version(v.version - 1)
         if previous is None:
             headings = [s.path for s in outline(v.text) if s.heading]

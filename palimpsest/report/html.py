@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -104,8 +105,8 @@ def _page(history: SiteHistory, common: Scale | None, replay_prefix: str) -> Sit
     for v in history.versions:
         first, last = history.evidence(v), history.evidence(v, last=True)
         snapshots[v.version] = (
-            snapshot_url(replay_prefix, *((first.timestamp, first.url) if first else (v.first_seen, v.policy_url))),
-            snapshot_url(replay_prefix, *((last.timestamp, last.url) if last else (v.last_seen, v.policy_url))),
+            first.link(replay_prefix) if first else snapshot_url(replay_prefix, v.first_seen, v.policy_url),
+            last.link(replay_prefix) if last else snapshot_url(replay_prefix, v.last_seen, v.policy_url),
         )
     empty = Timeline((), (), (), ())
     return SitePage(
@@ -123,7 +124,7 @@ def _page(history: SiteHistory, common: Scale | None, replay_prefix: str) -> Sit
 
 def _evidence_link(history: SiteHistory, version: Version, moment: datetime, replay_prefix: str) -> str:
     capture = history.capture_at(moment, version.text_sha256)
-    return snapshot_url(replay_prefix, moment, capture.url if capture else version.policy_url)
+    return capture.link(replay_prefix) if capture else snapshot_url(replay_prefix, moment, version.policy_url)
 
 
 def _matrix(history: SiteHistory, cards: list[ChangeCard]) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
@@ -190,7 +191,7 @@ def render(pages: list[SitePage], *, replay_prefix: str, title: str = "Privacy p
     env.filters["day"] = lambda value: f"{value:%Y-%m-%d}" if value else ""
     env.filters["moment"] = lambda value: f"{value:%Y-%m-%d %H:%M:%S} UTC" if value else ""
     env.filters["span"] = span
-    env.filters["snapshot"] = lambda moment, url: snapshot_url(replay_prefix, moment, url)
+    archives = sorted({c.archive or replay_prefix for p in pages for c in p.history.captures} or {replay_prefix})
     totals = {
         "versions": sum(len(p.history.versions) for p in pages),
         "changes": sum(len(p.history.changes) for p in pages),
@@ -202,8 +203,15 @@ def render(pages: list[SitePage], *, replay_prefix: str, title: str = "Privacy p
         title=title,
         totals=totals,
         replay_prefix=replay_prefix,
+        archives=[(archive, _local_port(archive)) for archive in archives],
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
+
+
+def _local_port(archive: str) -> int | None:
+    """The port of an archive on this machine (the demo's pywb), whose links work only while it runs."""
+    parts = urlsplit(archive)
+    return parts.port or 80 if parts.hostname in {"127.0.0.1", "localhost", "::1"} else None
 
 
 def write_report(con, out: Path, *, replay_prefix: str, site: str | None = None) -> Path:

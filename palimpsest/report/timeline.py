@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from palimpsest.timestamps import snapshot_url, span
+from palimpsest.timestamps import span
 from palimpsest.warehouse.history import SiteHistory
 
 #: Distinct texts get distinct colours (a return to an earlier text gets that text's colour again).
@@ -110,6 +110,6 @@ def timeline(history: SiteHistory, scale: Scale, *, replay_prefix: str, ticks: b
     for capture in history.captures if ticks else ():
         status = f" ({capture.status})" if capture.status else ""
         title = f"{capture.timestamp:%Y-%m-%d %H:%M:%S} {capture.outcome}{status}: {capture.url}"
-        href = snapshot_url(replay_prefix, capture.timestamp, capture.url)
+        href = capture.link(replay_prefix)
         marks.append(Tick(scale.at(capture.timestamp), capture.kind, title, href))
     return Timeline(tuple(bands), tuple(windows), tuple(marks), tuple(scale.years()))
