@@ -54,7 +54,7 @@ ADDED_LATER = ("other_documents", "archive", "archive_cdx")
 def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     return {
         view: con.execute(
-            f"SELECT COLUMNS(c -> NOT list_contains({list(ADDED_LATER)}, c)) FROM \"{view}\" ORDER BY ALL"  # noqa: S608 - identifier from VIEWS, never user input
+            f'SELECT COLUMNS(c -> NOT list_contains({list(ADDED_LATER)}, c)) FROM "{view}" ORDER BY ALL'  # noqa: S608 - identifier from VIEWS, never user input
         ).fetchall()
         for view in VIEWS
     }
