@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from palimpsest.errors import TerminalArchiveError
+from palimpsest.errors import TerminalArchiveError, TrackConflict
 from palimpsest.flows import pipeline, progress, sampling
 from palimpsest.settings import Settings
 from palimpsest.warehouse import store, warehouse
@@ -117,7 +117,6 @@ def run_crawl(
     report = CrawlReport(site=site, url=url, sample=sample)
     crawl = _Crawl(settings, steps, batch_size, report, on_progress)
     known = {change.key for change in site_changes(settings, site)}
-    steps.record_move(settings, site, url, since=None, source="start", via=None)
     queue: list[tuple[str, datetime | None]] = [(url, from_)]
     visited: set[str] = set()
     while queue:
@@ -132,6 +131,9 @@ def run_crawl(
                 raise
             report.cutoffs.append(f"{current}: not followed, the archive's index refused it ({err})")
             continue
+        if current == url:
+            check_one_track(settings, site, url, found.captures)
+            steps.record_move(settings, site, url, since=None, source="start", via=None)
         report.captures_found += len(found.captures)
         report.malformed_rows += len(found.stats.malformed)
         # 2. plan, and store what needed no fetch
@@ -155,6 +157,42 @@ def run_crawl(
     report.versions = steps.store_versions(settings, site)
     report.new_versions = [change for change in site_changes(settings, site) if change.key not in known]
     return report
+
+
+def check_one_track(settings: Settings, site: str, url: str, captures: Sequence) -> None:
+    """Refuse to file ``url`` under ``site`` when another of the site's policy URLs, not linked to it by an
+    archived redirect, holds policy captures in the same years: the history would flip between two documents and
+    count every flip as a change. A URL that follows another in time (a move the archive did not record) is fine.
+    """
+    pages = [c.timestamp for c in captures if c.statuscode is not None and 200 <= c.statuscode < 300]
+    if not pages:
+        return
+    first, last = min(pages), max(pages)
+    with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
+        spans = store.url_spans(con, site)
+        links = store.lineage_links(con, site)
+    kin = _lineage(same_page(url), [(same_page(u), same_page(via) if via else None) for u, via in links])
+    for other, since, until in spans:
+        if same_page(other) in kin or until < first or last < since:
+            continue
+        raise TrackConflict(
+            f"{site} already follows {other}, whose captures ({since:%Y-%m-%d} to {until:%Y-%m-%d}) overlap those "
+            f"of {url} ({first:%Y-%m-%d} to {last:%Y-%m-%d}); a site follows one policy URL at a time. File it "
+            f"under another site (--site), or crawl it --from {until:%Y-%m-%d} if it replaced {other}"
+        )
+
+
+def _lineage(start: str, links: list[tuple[str, str | None]]) -> set[str]:
+    """Every URL joined to ``start`` by redirects, in either direction."""
+    found, frontier = {start}, [start]
+    while frontier:
+        current = frontier.pop()
+        for url, via in links:
+            for a, b in ((url, via), (via, url)):
+                if a == current and b and b not in found:
+                    found.add(b)
+                    frontier.append(b)
+    return found
 
 
 def site_changes(settings: Settings, site: str) -> list[Change]:

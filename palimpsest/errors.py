@@ -20,6 +20,11 @@ class BadInput(PalimpsestError):
     """A user-supplied value (timestamp, URL, option) cannot be understood."""
 
 
+class TrackConflict(BadInput):
+    """A crawl would file a second policy URL under a site whose current URL's captures overlap it in time: one
+    site follows one policy URL at a time, or its history would flip between two documents."""
+
+
 # --- archive -------------------------------------------------------------------------------------------------
 
 

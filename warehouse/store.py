@@ -153,6 +153,20 @@ def record_policy_url(
     con.execute(statement("store.record_policy_url"), [site, url, since, source, via])
 
 
+def url_spans(con: duckdb.DuckDBPyConnection, site: str) -> list[tuple[str, datetime, datetime]]:
+    """Each URL the site's archive captures hold a policy at, with its first and last such capture."""
+    return con.execute(
+        "SELECT url, min(ts), max(ts) FROM capture WHERE site = ? AND usable AND provenance <> 'imported'"
+        " GROUP BY url ORDER BY 2",
+        [site],
+    ).fetchall()
+
+
+def lineage_links(con: duckdb.DuckDBPyConnection, site: str) -> list[tuple[str, str | None]]:
+    """The site's policy URLs, each with the URL it was reached from (a redirect's source), if any."""
+    return con.execute("SELECT url, via FROM policy_url WHERE site = ? ORDER BY url", [site]).fetchall()
+
+
 def save_captures(
     con: duckdb.DuckDBPyConnection, rows: Iterable[CaptureRow], *, archive: tuple[str | None, str] | None = None
 ) -> int:

@@ -54,6 +54,9 @@ def quiet_prefect(*, verbose: bool = False) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        # A failed flow run is reported by the command in one line; Prefect's console would print its traceback
+        # too (60-240 lines, measured 2026-12). The run's own log, kept by the API handler, keeps it whole.
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 
 def detach_temporary_server() -> None:
