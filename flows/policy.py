@@ -9,7 +9,7 @@ from palimpsest.flows.fleet import Meter, SiteResult
 from palimpsest.flows.notify import announce, publish, run_logger
 from palimpsest.flows.tasks import TASKS
 from palimpsest.settings import Settings
-from palimpsest.timestamps import parse_timestamp
+from palimpsest.timestamps import window
 
 
 @flow(name="crawl_policy", log_prints=False, retries=0)
@@ -34,12 +34,13 @@ def crawl_policy(
     """
     settings = settings or Settings.from_env()
     meter = Meter(settings)
+    start, end = window(from_, to)
     report = run_crawl(
         settings,
         url,
         site=site,
-        from_=parse_timestamp(from_) if from_ else None,
-        to=parse_timestamp(to, end=True) if to else None,
+        from_=start,
+        to=end,
         sample=sample,
         steps=TASKS,
     )

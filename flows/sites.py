@@ -20,7 +20,8 @@ from pathlib import Path
 
 from palimpsest.errors import BadInput, PalimpsestError
 from palimpsest.flows.sampling import check_period
-from palimpsest.timestamps import parse_timestamp
+from palimpsest.names import policy_url, site_name
+from palimpsest.timestamps import window
 
 COLUMNS = ("url", "site", "from", "to", "sample")
 
@@ -76,14 +77,13 @@ def _entry(path: Path, where: str, record: dict) -> SiteEntry:
     if unknown:
         raise BadInput(f"{path} {where}: unknown field(s) {', '.join(sorted(unknown))}; use {', '.join(COLUMNS)}")
     values = {key: (str(value).strip() or None) if value is not None else None for key, value in record.items()}
-    url = values.get("url")
-    if not url or "://" not in url:
-        raise BadInput(f"{path} {where}: {url!r} is not a URL; give the full address of the policy page")
     try:
-        for key in ("from", "to"):
-            if values.get(key):
-                parse_timestamp(values[key], end=key == "to")
+        policy_url(values.get("url") or "")
+        if values.get("site"):
+            site_name(values["site"])
+        window(values.get("from"), values.get("to"))
         check_period(values.get("sample"))
     except PalimpsestError as err:
         raise BadInput(f"{path} {where}: {err}") from err
+    url = values["url"]
     return SiteEntry(url, values.get("site"), values.get("from"), values.get("to"), values.get("sample"))

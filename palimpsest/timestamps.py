@@ -82,3 +82,13 @@ def span(delta: timedelta) -> str:
     if seconds >= 60:
         return f"{seconds // 60} min"
     return f"{seconds} s"
+
+
+def window(start: str | None, end: str | None) -> tuple[datetime | None, datetime | None]:
+    """A ``--from``/``--to`` pair as moments: the first second of ``start``'s period and the last of ``end``'s.
+    A window that ends before it starts is refused: it holds no capture."""
+    first = parse_timestamp(start) if start else None
+    last = parse_timestamp(end, end=True) if end else None
+    if first is not None and last is not None and first > last:
+        raise BadInput(f"--from {start} is after --to {end}: no capture lies between them")
+    return first, last

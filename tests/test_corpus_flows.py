@@ -29,9 +29,9 @@ def test_import_corpus_and_reextract_run_as_flows(prefect_harness, tmp_path, mon
     monkeypatch.setenv("PALIMPSEST_REPLAY_URL", "http://127.0.0.1:9/web/")  # nothing listens: verify must fail
     monkeypatch.setenv("PALIMPSEST_REPLAY_RATE", "60000")
     report = import_corpus(paths=[str(p) for p in seeds])
-    assert report == {"files": 3, "new": 3, "sites": ["japan-talk.com", "meetkaori.com", "sakuralive.com"]}
+    assert report == {"files": 3, "new": 3, "sites": ["japan-talk.com", "kaorisan.com", "sakuralive.com"]}
     assert reextract()["payloads"] == 0  # imports have no raw capture to re-extract
-    verified = verify_corpus(site="meetkaori.com")
+    verified = verify_corpus(site="kaorisan.com")
     assert verified["verified"] == 1 and next(iter(verified["outcomes"])).startswith("error:")
     con = connect(db, read_only=True)
     assert con.execute("SELECT count(*) FROM versions").fetchone()[0] == 3

@@ -25,15 +25,25 @@ _TEXTS = (
 
 
 def resolve_site(con: duckdb.DuckDBPyConnection, site: str) -> str:
-    """Return ``site`` if tracked; otherwise raise UnknownSite with the closest tracked names."""
-    bare = site.removeprefix("www.")
-    found = {row[0] for row in con.execute("SELECT site FROM site WHERE site IN (?, ?)", [site, bare]).fetchall()}
-    for name in (site, bare):
+    """Return the tracked site ``site`` names (any case, with or without ``www.``, as sites are stored trimmed and
+    lower-cased); otherwise raise UnknownSite with the tracked names that look most like it."""
+    given = site.strip().lower()
+    bare = given.removeprefix("www.")
+    names = (site, given, bare)
+    found = {row[0] for row in con.execute("SELECT site FROM site WHERE site IN (?, ?, ?)", list(names)).fetchall()}
+    for name in names:
         if name in found:
             return name
-    # Only a miss reads every name (130K sites: tens of milliseconds), to suggest the closest.
+    # Only a miss reads every name (130K sites: tens of milliseconds), to suggest the closest. Names are compared
+    # without their last label (".example", ".com"), which every site shares and which made unrelated names alike.
     names = [row[0] for row in con.execute("SELECT site FROM site ORDER BY site").fetchall()]
-    raise UnknownSite(site, difflib.get_close_matches(site, names, n=3, cutoff=0.5))
+    stems = {name.rsplit(".", 1)[0]: name for name in names}
+    close = difflib.get_close_matches(bare.rsplit(".", 1)[0], list(stems), n=3, cutoff=_SIMILAR_NAME)
+    raise UnknownSite(site, [stems[stem] for stem in close])
+
+
+#: How alike a site's name must be to a misspelt one to be suggested (difflib's ratio, without the last label).
+_SIMILAR_NAME = 0.75
 
 
 def history(con: duckdb.DuckDBPyConnection, site: str) -> list[Version]:

@@ -8,13 +8,12 @@ nothing. Captures and extractions name texts by hash and are stored with the tex
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 import duckdb
 
-from palimpsest.errors import BadInput
+from palimpsest.names import site_name
 from palimpsest.warehouse.rows import CaptureRow, ExtractionRow, PayloadRow
 from palimpsest.warehouse.statements import statement
 from palimpsest.warehouse.texts import require_text_ids, save_sections, save_texts
@@ -118,18 +117,6 @@ def json_value(value: object) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)
-
-
-_SITE = re.compile(r"[^\s/\\]+")
-
-
-def site_name(value: str) -> str:
-    """A site's name as given on the command line, as it is stored: trimmed and lower-cased, like a host.
-    A name with whitespace or slashes inside is refused (it also names an export folder)."""
-    name = value.strip().lower()
-    if not _SITE.fullmatch(name) or name in {".", ".."}:
-        raise BadInput(f"{value!r} cannot name a site: give a host-like name such as example.com")
-    return name
 
 
 def ensure_site(con: duckdb.DuckDBPyConnection, site: str) -> None:

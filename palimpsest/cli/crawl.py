@@ -7,11 +7,12 @@ from typing import Annotated
 import typer
 
 from palimpsest.cli.invocation import invocation
-from palimpsest.cli.output import console
+from palimpsest.cli.output import console, plural
 from palimpsest.cli.prefect_runtime import prepare_prefect
 from palimpsest.cli.read import print_history, read_history
 from palimpsest.errors import BadInput
-from palimpsest.timestamps import parse_timestamp
+from palimpsest.names import policy_url, site_name
+from palimpsest.timestamps import window
 
 SAMPLES = ("daily", "weekly", "monthly", "yearly")
 
@@ -33,13 +34,13 @@ def crawl(
 
     Example: palimpsest crawl https://www.example.com/privacy --from 2015 --sample monthly
     """
-    if "://" not in url:
-        raise BadInput(f"{url!r} is not a URL; give the full address, e.g. https://{url}")
+    # Everything the user typed is checked before Prefect starts (it takes seconds to).
+    url = policy_url(url)
+    if site is not None:
+        site = site_name(site)
     if sample is not None and sample not in SAMPLES:
         raise BadInput(f"--sample must be one of {', '.join(SAMPLES)}, not {sample!r}")
-    for value, end in ((from_, False), (to, True)):
-        if value:
-            parse_timestamp(value, end=end)  # fail on a bad timestamp before starting Prefect
+    window(from_, to)
     run = invocation(ctx)
     prepare_prefect(verbose=run.verbose)
     from palimpsest.cli.progress import crawl_progress  # noqa: PLC0415 - lazy: trafilatura, 0.65 s
@@ -50,8 +51,8 @@ def crawl(
     outcomes = ", ".join(f"{name} {count}" for name, count in sorted(report["outcomes"].items()))
     inferred = f"{report['inferred']} inferred, " if report.get("inferred") else ""
     console.print(
-        f"{report['site']}: {report['captures_found']} captures, {report['fetched']} fetched, {inferred}"
-        f"{report['versions']} versions ({outcomes or 'nothing new'})"
+        f"{report['site']}: {plural(report['captures_found'], 'capture')}, {report['fetched']} fetched, {inferred}"
+        f"{plural(report['versions'], 'version')} ({outcomes or 'nothing new'})"
     )
     for note in report["cutoffs"]:
         console.print(f"note: {note}")

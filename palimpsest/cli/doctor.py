@@ -29,7 +29,7 @@ def doctor(
     """Check the warehouse against the raw WARC store: every stored capture's bytes exist and match their digest,
     the views resolve and the migrations are current. Exits 1 when a problem is found, and prints how to repair it.
 
-    Example: palimpsest doctor && palimpsest doctor --repair && palimpsest crawl https://www.example.com/privacy
+    Example: palimpsest doctor || palimpsest doctor --repair
 
     Example: palimpsest doctor --compact
     """

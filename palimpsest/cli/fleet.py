@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from palimpsest.cli.invocation import invocation
-from palimpsest.cli.output import console, say
+from palimpsest.cli.output import console, plural, say
 from palimpsest.cli.prefect_runtime import prepare_prefect
 from palimpsest.errors import BadInput
+from palimpsest.names import policy_url, site_name
 
 
 def discover(
@@ -26,8 +27,9 @@ def discover(
 
     Example: palimpsest discover https://www.example.com/ --crawl
     """
-    if "://" not in homepage:
-        raise BadInput(f"{homepage!r} is not a URL; give the full address, e.g. https://{homepage}")
+    homepage = policy_url(homepage)
+    if site is not None:
+        site = site_name(site)
     run = invocation(ctx)
     prepare_prefect(verbose=run.verbose)
     from palimpsest.cli.progress import crawl_progress  # noqa: PLC0415 - lazy: trafilatura, 0.65 s
@@ -88,7 +90,7 @@ def refresh(
     result = _result(state)
     _print_run(result)
     if feed:
-        say(f"wrote {feed} ({result['feed_entries']} entries)")
+        say(f"wrote {feed} ({plural(result['feed_entries'], 'entry', 'entries')})")
 
 
 def _result(state: object) -> dict:
@@ -100,8 +102,8 @@ def _print_run(result: dict) -> None:
     for report in result["sites"]:
         new = len(report["new_versions"])
         console.print(
-            f"{report['site']}: {report['captures_found']} captures, {report['fetched']} fetched, "
-            f"{report['versions']} versions ({new} new)",
+            f"{report['site']}: {plural(report['captures_found'], 'capture')}, {report['fetched']} fetched, "
+            f"{plural(report['versions'], 'version')} ({new} new)",
             markup=False,
         )
     for failure in result["failures"]:

@@ -48,8 +48,9 @@ def say_pieces(pieces: Iterable[object], *, end: str = "\n") -> None:
     console.out("", end=end, highlight=False)
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 capture``, ``3 captures``; ``many`` for a word whose plural is not ``word`` + s."""
+    return f"{count} {word}" if count == 1 else f"{count} {many or word + 's'}"
 
 
 def cell(value: object) -> str:

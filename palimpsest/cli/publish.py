@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from palimpsest.cli.invocation import invocation
-from palimpsest.cli.output import console, say
+from palimpsest.cli.output import console, plural, say
 from palimpsest.report import write_report
 from palimpsest.warehouse import queries
 from palimpsest.warehouse.feed import write_feed
@@ -41,4 +41,4 @@ def feed(
     Example: palimpsest feed changes.xml --site example.com
     """
     count = write_feed(invocation(ctx).settings, out, site=site)
-    say(f"wrote {out} ({count} entries)")
+    say(f"wrote {out} ({plural(count, 'entry', 'entries')})")

@@ -116,7 +116,7 @@ def history(
     format_: Annotated[str, typer.Option("--format", help="table, log (newest first, like git log), csv or json")] = (
         "table"
     ),
-    patch: Annotated[bool, typer.Option("--patch", "-p", help="With --format log: each change's redline")] = False,
+    patch: Annotated[bool, typer.Option("--patch", "-p", help="The log, with each change's redline")] = False,
 ) -> None:
     """A site's policy versions: first/last seen, captures, words, when each change happened and how big it was.
 
@@ -127,6 +127,10 @@ def history(
     """
     if format_ not in HISTORY_FORMATS:
         raise BadInput(f"--format must be one of {', '.join(HISTORY_FORMATS)}")
+    if patch and format_ != "log":
+        if format_ != "table":
+            raise BadInput("--patch shows each change's redline in the log: use it with --format log")
+        format_ = "log"  # -p alone asks for the log with its redlines, as git log -p does
     current = invocation(ctx).settings
     print_history(read_history(current, site), format_, replay_prefix=current.replay_url, patch=patch)
 
@@ -179,7 +183,7 @@ def _provenance(history: SiteHistory, number: int, moment: datetime | None, repl
     assert v is not None  # noqa: S101 - the caller picked it from this history
     lines = [
         f"{v.site} version {v.version}: first seen {v.first_seen:%Y-%m-%d %H:%M:%S}, last seen "
-        f"{v.last_seen:%Y-%m-%d %H:%M:%S} UTC, {v.captures} captures, {v.words} words"
+        f"{v.last_seen:%Y-%m-%d %H:%M:%S} UTC, {plural(v.captures, 'capture')}, {plural(v.words, 'word')}"
         + (f", language {v.language}" if v.language else "")
     ]
     evidence = history.evidence(v, at=moment)
@@ -230,6 +234,8 @@ def diff(
     if a is not None and b is not None:
         old_number, new_number = a, b
     elif a is not None:  # one number: that version against the one before it
+        if a == 1:
+            raise BadInput(f"version 1 is {found.site}'s first: nothing before it to compare (try show --version 1)")
         old_number, new_number = a - 1, a
     else:
         new_number = len(found.versions)

@@ -5,7 +5,7 @@ Everything goes through ``palimpsest.cli.output``: coloured on a terminal, plain
 
 from __future__ import annotations
 
-from palimpsest.cli.output import console, say, say_pieces
+from palimpsest.cli.output import console, plural, say, say_pieces
 from palimpsest.comparison.diff import word_delta
 from palimpsest.comparison.redline import redline
 from palimpsest.comparison.sections import SectionChange, compare_sections, hunks, outline, summary
@@ -21,7 +21,7 @@ SECTION_STYLE = {"changed": "yellow", "renamed": "yellow", "added": "green", "re
 def print_log(history: SiteHistory, *, replay_prefix: str, patch: bool = False) -> None:
     """Every version, newest first, like ``git log``: the change that made it, its evidence, its sections."""
     if not history.versions:
-        say(f"{history.site}: no versions yet ({len(history.captures)} captures seen)")
+        say(f"{history.site}: no versions yet ({plural(len(history.captures), 'capture')} seen)")
         return
     returns = history.returns()
     for n, v in enumerate(reversed(history.versions)):
@@ -37,10 +37,9 @@ def print_log(history: SiteHistory, *, replay_prefix: str, patch: bool = False) 
                 f"Changed:   after {change.changed_after:%Y-%m-%d %H:%M:%S}, by {change.changed_by:%Y-%m-%d %H:%M:%S} "
                 f"UTC (within {span(change.uncertainty)})"
             )
-        plural = "capture" if v.captures == 1 else "captures"
         say(
-            f"In force:  {v.first_seen:%Y-%m-%d} → {v.last_seen:%Y-%m-%d}, {v.captures} {plural}, {v.words} words"
-            + (f", {v.language}" if v.language else "")
+            f"In force:  {v.first_seen:%Y-%m-%d} → {v.last_seen:%Y-%m-%d}, {plural(v.captures, 'capture')}, "
+            f"{plural(v.words, 'word')}" + (f", {v.language}" if v.language else "")
         )
         say(f"URL:       {v.policy_url}")
         evidence = history.evidence(v)

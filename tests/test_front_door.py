@@ -1,0 +1,91 @@
+"""The command line's front door: bad input refused in one line before Prefect starts, and small answers that say
+what they mean (the first batch of the issue "a command line that never says done when nothing happened")."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from palimpsest.cli import main
+from palimpsest.cli.program import app
+from tests.history import history_file
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return history_file(tmp_path / "w.duckdb", "shop.example", "bakery.example")
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://", "has no valid host"),
+        ("http://bad host/privacy", "has no valid host"),
+        ("ftp://example.org/privacy", "is not a web address"),
+        ("not a url", "is not a URL: give the full address of the page"),
+        ("example.com/privacy", "did you mean https://example.com/privacy?"),
+    ],
+)
+def test_a_bad_url_is_refused_in_one_line(url: str, says: str, tmp_path: Path, capsys) -> None:
+    assert main(["--db", str(tmp_path / "w.duckdb"), "crawl", url]) == 2
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1
+    assert "https://not a url" not in err
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_bad_input_is_refused_before_prefect_is_imported(tmp_path: Path) -> None:
+    probe = (
+        "import sys; from palimpsest.cli import main;"
+        f"code = main(['--db', {str(tmp_path / 'w.duckdb')!r}, 'crawl', 'https://shop.example/p',"
+        " '--from', '2019', '--to', '2015']);"
+        "sys.stderr.write(f'{code} {\"prefect\" in sys.modules}')"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stderr.splitlines()[-1] == "2 False"
+    assert "--from 2019 is after --to 2015" in done.stderr
+
+
+def test_a_bad_site_name_in_a_sites_file_is_refused_before_anything_is_fetched(tmp_path: Path, capsys) -> None:
+    sites = tmp_path / "sites.csv"
+    sites.write_text("url,site\nhttps://shop.example/privacy,shop example\n", encoding="utf-8")
+    assert main(["--db", str(tmp_path / "w.duckdb"), "crawl-sites", str(sites)]) == 2
+    assert "line 2: 'shop example' cannot name a site" in capsys.readouterr().err
+
+
+def test_diff_of_the_first_version_says_there_is_nothing_before_it(db: Path, capsys) -> None:
+    assert main(["--db", str(db), "diff", "shop.example", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "version 1 is shop.example's first" in err and "cannot diff 0" not in err
+
+
+def test_history_patch_alone_shows_the_log_with_redlines(db: Path, capsys) -> None:
+    assert main(["--db", str(db), "history", "shop.example", "-p"]) == 0
+    out = capsys.readouterr().out
+    assert "version 3" in out and "@@" in out
+    assert main(["--db", str(db), "history", "shop.example", "-p", "--format", "csv"]) == 2
+
+
+def test_sites_are_found_whatever_their_case_and_only_like_names_are_suggested(db: Path, capsys) -> None:
+    assert main(["--db", str(db), "history", "SHOP.Example"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db), "history", "shopp.example"]) == 1
+    assert "did you mean shop.example?" in capsys.readouterr().err
+    assert main(["--db", str(db), "history", "news.example"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown site 'news.example'" in err and "did you mean" not in err
+
+
+def test_one_capture_is_not_one_captures(db: Path, capsys) -> None:
+    assert main(["--db", str(db), "show", "shop.example", "--version", "2"]) == 0
+    assert "1 captures" not in capsys.readouterr().out
+
+
+def test_every_command_has_an_example_and_doctor_means_or() -> None:
+    for command in app.registered_commands:
+        assert "Example: palimpsest" in (command.callback.__doc__ or ""), command.name
+    doctor = next(c for c in app.registered_commands if c.name == "doctor").callback.__doc__
+    assert "palimpsest doctor || palimpsest doctor --repair" in doctor
