@@ -66,12 +66,24 @@ def parse_cdx(body: str) -> CdxPage:
         return _parse_ia_json(text)
     first = text.lstrip().split("\n", 1)[0].strip()
     if first.startswith("{"):
+        _raise_error_body(text)
         return _parse_ndjson(text.splitlines())
     if "{" in first and first.split(" ", 2)[-1].startswith("{"):
         return _parse_cdxj(text.splitlines())
     if first.startswith("<"):
         raise ValueError("the CDX endpoint answered with HTML, not CDX; is PALIMPSEST_CDX_URL right?")
     return _parse_ia_text(body.splitlines())
+
+
+def _raise_error_body(text: str) -> None:
+    """An answer that is one JSON object naming an error (pywb's ``{"error": …}`` for a bad query or a missing
+    collection, 2026-11) is the endpoint refusing, not a CDX row that is malformed."""
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        return
+    if isinstance(answer, dict) and "error" in answer and not {"url", "urlkey", "timestamp"} & set(answer):
+        raise ValueError(f"the CDX endpoint answered with an error: {answer['error']}")
 
 
 def looks_truncated(body: str) -> bool:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
-from palimpsest.errors import TerminalArchiveError
+from palimpsest.errors import TerminalArchiveError, TransientArchiveError
 from palimpsest.fetchers.captures import Capture
 from palimpsest.fetchers.cdx import CdxStats, collapse, dedupe, parse_cdx
 from palimpsest.fetchers.client import ArchiveClient
@@ -96,3 +99,33 @@ def _within(capture: Capture, from_: datetime | None, to: datetime | None) -> bo
     if from_ is not None and capture.timestamp < from_:
         return False
     return not (to is not None and capture.timestamp > to)
+
+
+#: Words of the paths where sites keep their policies, to rank near matches.
+_POLICY_PATH = re.compile(r"privacy|policy|legal|datenschutz|confidentialit|privacidad|terms|cookie", re.IGNORECASE)
+#: Rows of one host read to find near matches (a single CDX request).
+NEAR_ROWS = 2000
+
+
+def near_matches(client: ArchiveClient, url: str, *, limit: int = 5) -> list[str]:
+    """URLs of ``url``'s host that the archive holds as pages, those most like ``url`` first: what to suggest when
+    it holds nothing for ``url`` itself. One CDX request (a prefix query on the host)."""
+    host = urlsplit(url).hostname
+    if not host:
+        return []
+    params = [("url", f"{host}/"), ("matchType", "prefix"), ("output", "json"), ("limit", str(NEAR_ROWS))]
+    params += [("filter", "statuscode:200"), ("collapse", "urlkey")]
+    try:
+        page = parse_cdx(client.get_cdx(params).body.decode("utf-8", "replace"))
+    except (ValueError, TransientArchiveError, TerminalArchiveError):
+        return []
+    wanted = url.lower()
+    seen = {c.original for c in page.captures if c.statuscode == 200 and "html" in (c.mimetype or "html")}
+    ranked = sorted(
+        seen - {url},
+        key=lambda u: (
+            -difflib.SequenceMatcher(None, wanted, u.lower()).ratio() - (0.5 if _POLICY_PATH.search(u) else 0.0),
+            u,
+        ),
+    )
+    return ranked[:limit]

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from palimpsest.errors import TerminalArchiveError, TrackConflict
+from palimpsest.errors import NoCaptures, TerminalArchiveError, TrackConflict
 from palimpsest.flows import pipeline, progress, sampling
 from palimpsest.settings import Settings
 from palimpsest.warehouse import store, warehouse
@@ -132,6 +132,8 @@ def run_crawl(
             report.cutoffs.append(f"{current}: not followed, the archive's index refused it ({err})")
             continue
         if current == url:
+            if not found.captures:
+                _nothing_archived(settings, site, url, from_, to)
             check_one_track(settings, site, url, found.captures)
             steps.record_move(settings, site, url, since=None, source="start", via=None)
         report.captures_found += len(found.captures)
@@ -157,6 +159,24 @@ def run_crawl(
     report.versions = steps.store_versions(settings, site)
     report.new_versions = [change for change in site_changes(settings, site) if change.key not in known]
     return report
+
+
+def _nothing_archived(settings: Settings, site: str, url: str, start: datetime | None, end: datetime | None) -> None:
+    """A URL the site does not track yet and the archive holds nothing of is an error that tracks nothing (a
+    tracked URL with nothing new since its last capture is a quiet crawl)."""
+    with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
+        tracked = {same_page(known) for known, _ in store.lineage_links(con, site)}
+    if same_page(url) in tracked:
+        return
+    period = ""
+    if start or end:
+        period = f" between {start:%Y-%m-%d} and " if start else " up to "
+        period += f"{end:%Y-%m-%d}" if end else "now"
+    raise NoCaptures(
+        f"the archive holds no capture of {url}{period}; nothing is tracked",
+        url=url,
+        suggestions=pipeline.suggest_urls(settings, url),
+    )
 
 
 def check_one_track(settings: Settings, site: str, url: str, captures: Sequence) -> None:

@@ -18,7 +18,7 @@ from palimpsest.extractors.html import EXTRACTOR
 from palimpsest.extractors.quality import OK
 from palimpsest.fetchers import ArchiveClient, Capture, Fetched, SearchResult, WarcRef, WarcStore
 from palimpsest.fetchers.groups import fetch_group
-from palimpsest.fetchers.search import search_captures
+from palimpsest.fetchers.search import near_matches, search_captures
 from palimpsest.fetchers.warcstore import WarcStoreError
 from palimpsest.flows.outcomes import ExtractOutcome, FetchOutcome, Plan, StoreSummary
 from palimpsest.settings import Settings
@@ -43,6 +43,11 @@ def client_for(settings: Settings) -> ArchiveClient:
 
 def find_captures(settings: Settings, url: str, from_: datetime | None, to: datetime | None) -> SearchResult:
     return search_captures(client_for(settings), url, from_=from_, to=to)
+
+
+def suggest_urls(settings: Settings, url: str) -> list[str]:
+    """Pages of ``url``'s host that the archive holds, the likeliest first (for a URL it holds nothing of)."""
+    return near_matches(client_for(settings), url)
 
 
 # --- 2. plan --------------------------------------------------------------------------------------------------

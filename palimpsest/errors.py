@@ -55,6 +55,16 @@ class RateLimited(TransientArchiveError):
         self.retry_after = retry_after
 
 
+class NoCaptures(ArchiveError):
+    """The archive holds no capture of the URL (in the period asked for), so nothing is tracked. ``suggestions``
+    are URLs of the same host that it does hold and that look most like the one asked for."""
+
+    def __init__(self, message: str, *, url: str, suggestions: list[str]) -> None:
+        hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
+        super().__init__(message + hint, url=url)
+        self.suggestions = suggestions
+
+
 class ArchiveUnreachable(ArchiveError):
     """The archive could not be reached at all after every retry: nothing useful can be done this run."""
 

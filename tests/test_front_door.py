@@ -89,3 +89,24 @@ def test_every_command_has_an_example_and_doctor_means_or() -> None:
         assert "Example: palimpsest" in (command.callback.__doc__ or ""), command.name
     doctor = next(c for c in app.registered_commands if c.name == "doctor").callback.__doc__
     assert "palimpsest doctor || palimpsest doctor --repair" in doctor
+
+
+@pytest.mark.slow
+def test_a_url_the_archive_does_not_hold_is_an_error_with_near_matches(wayback, tmp_path: Path, capsys) -> None:
+    from tests.conftest import settings_for
+
+    settings = settings_for(wayback, tmp_path / "w.duckdb")
+    options = ["--db", str(settings.db), "--cdx-url", settings.cdx_url, "--replay-url", settings.replay_url]
+    assert main([*options, "crawl", "http://www.lanternbooks.example/privacy"]) == 1
+    err = capsys.readouterr().err
+    assert "the archive holds no capture of http://www.lanternbooks.example/privacy; nothing is tracked" in err
+    assert "did you mean http://www.lanternbooks.example/privacy.html" in err and err.count("\n") == 1
+    assert main([*options, "sites", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.strip() == "site,versions,captures,policy urls,first seen,last seen,last crawl"
+
+
+def test_a_cdx_error_answer_is_an_error_not_a_malformed_row() -> None:
+    from palimpsest.fetchers.cdx import parse_cdx
+
+    with pytest.raises(ValueError, match="answered with an error: collection not found"):
+        parse_cdx('{"error": "collection not found"}')
