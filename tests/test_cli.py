@@ -40,15 +40,15 @@ def test_history_is_a_plain_table_in_a_pipe(db: Path, capsys: pytest.CaptureFixt
     code, out, _ = run(capsys, "--db", str(db), "history", "shop.example")
     assert code == 0
     lines = out.splitlines()
-    assert lines[1].split("\t")[:3] == ["version", "first seen", "last seen"]
-    assert lines[2].split("\t")[:5] == ["1", "2015-01-01 00:00:00", "2015-06-01 00:00:00", "2", "9"]
+    assert lines[0].split("\t")[:3] == ["version", "first seen", "last seen"]  # no title line: plain TSV
+    assert lines[1].split("\t")[:5] == ["1", "2015-01-01 00:00:00", "2015-06-01 00:00:00", "2", "9"]
     assert "\x1b[" not in out  # no colour codes in a pipe
 
 
 def test_history_shows_the_change_interval_and_its_kind(db: Path, capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "--db", str(db), "history", "shop.example")
     assert code == 0
-    header, *rows = (line.split("\t") for line in out.splitlines()[1:])
+    header, *rows = (line.split("\t") for line in out.splitlines())
     second, third = (dict(zip(header, row, strict=True)) for row in rows[1:])
     assert (second["changed after"], second["changed by"]) == ("2015-06-01 00:00:00", "2017-01-01 00:01:00")
     assert (second["change"], second["words added"], second["words removed"]) == ("substantive", "8", "1")

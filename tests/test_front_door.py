@@ -110,3 +110,29 @@ def test_a_cdx_error_answer_is_an_error_not_a_malformed_row() -> None:
 
     with pytest.raises(ValueError, match="answered with an error: collection not found"):
         parse_cdx('{"error": "collection not found"}')
+
+
+def test_sql_json_handles_every_type_and_keeps_repeated_names(db: Path, capsys) -> None:
+    import json
+
+    query = (
+        "SELECT changed_by - changed_after AS uncertainty, 1.25::DECIMAL(6,2) AS d,"
+        " 12345678901234567890.12::DECIMAL(38,2) AS big, gen_random_uuid() AS u, 'x'::BLOB AS b, TIME '10:11:12' AS t, 'nan'::DOUBLE AS n, 'inf'::DOUBLE AS i,"
+        " [1, 2] AS l, {'k': [TIMESTAMPTZ '2020-01-01 00:00:00+00']} AS s, 1 AS a, 2 AS a"
+        " FROM changes WHERE site = 'shop.example' ORDER BY version LIMIT 1"
+    )
+    assert main(["--db", str(db), "sql", query, "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["uncertainty"].startswith("P") and row["d"] == 1.25 and row["big"] == "12345678901234567890.12"
+    assert len(row["u"]) == 36 and row["b"] == "eA==" and row["t"] == "10:11:12"
+    assert row["n"] is None and row["i"] is None and row["l"] == [1, 2]
+    assert row["s"] == {"k": ["2020-01-01T00:00:00+00:00"]} and (row["a"], row["a_2"]) == (1, 2)
+
+
+def test_csv_times_are_iso_8601_and_tsv_escapes_tabs_and_line_breaks(db: Path, capsys) -> None:
+    assert (
+        main(["--db", str(db), "sql", "SELECT TIMESTAMPTZ '2020-01-02 03:04:05.678+00' AS t", "--format", "csv"]) == 0
+    )
+    assert capsys.readouterr().out.splitlines()[1] == "2020-01-02T03:04:05.678000+00:00"
+    assert main(["--db", str(db), "sql", "SELECT 'a' || chr(9) || 'b' || chr(10) || 'c' AS v"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["v", "a\\tb\\nc"]

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from palimpsest.errors import NotAWarehouse, WarehouseError, WarehouseLocked
-from palimpsest.warehouse.migrations import LEDGER, migrate
+from palimpsest.warehouse.migrations import LEDGER, migrate, pending
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,11 @@ def connect(
     read_only: bool = False,
     lock_timeout: float | None = None,
     on_wait: Callable[[str], None] | None = None,
+    upgrade: bool = True,
 ) -> duckdb.DuckDBPyConnection:
-    """Open (and on write, create and migrate) the warehouse at ``path``; ``":memory:"`` for a scratch one."""
+    """Open (and on write, create and migrate) the warehouse at ``path``; ``":memory:"`` for a scratch one. A file
+    an older release wrote is migrated before it is read, unless ``upgrade`` is false (``doctor`` looks at it as
+    it is)."""
     target = str(path)
     if target != ":memory:":
         file = Path(target)
@@ -72,9 +75,23 @@ def connect(
                 # A migration's changes are written out at once, not left in the write-ahead log: as of duckdb
                 # 1.5.5, replaying some ALTER TABLE statements from the log fails (see _create).
                 con.execute("CHECKPOINT")
+            behind = upgrade and read_only and target != ":memory:" and pending(con)
         except Exception:
             con.close()
             raise
+    if behind:
+        # A warehouse written by an older release is read through today's views: it is migrated first, by one
+        # connection for writing, then opened read-only again.
+        con.close()
+        try:
+            connect(target, lock_timeout=lock_timeout, on_wait=on_wait).close()
+        except duckdb.IOException as err:
+            names = ", ".join(m.label for m in behind)
+            raise WarehouseError(
+                f"{target} was written by an older Palimpsest and needs migrations ({names}), but cannot be opened "
+                f"for writing ({err}); run palimpsest doctor --repair where it is writable"
+            ) from err
+        return connect(target, read_only=True, lock_timeout=lock_timeout, on_wait=on_wait)
     return con
 
 

@@ -9,6 +9,7 @@ import typer
 from palimpsest.cli.invocation import invocation
 from palimpsest.cli.output import error, plural, say
 from palimpsest.warehouse import compact as compaction
+from palimpsest.warehouse import warehouse
 
 
 def doctor(
@@ -56,7 +57,7 @@ def doctor(
         with run.warehouse(write=True) as con:  # opening for writing applies pending migrations
             marked = checks.repair(con, current.warc_dir)
         say(f"repaired: migrations current; {plural(marked, 'capture')} marked for refetching by the next crawl")
-    with run.warehouse() as con:
+    with warehouse(current.db, read_only=True, lock_timeout=current.lock_timeout, upgrade=False) as con:
         problems = checks.check(con, current.warc_dir)
         older_format = compaction.older_format(con)
         free = compaction.reclaimable(con)

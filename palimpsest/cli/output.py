@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
+import math
 import sys
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from uuid import UUID
 
 from rich import box
 from rich.console import Console
@@ -71,27 +75,28 @@ def render_table(
     fmt: str = "table",
     wrap: Sequence[int] = (-1,),
 ) -> None:
-    """Print rows as a table (rich when interactive, tab-separated in a pipe), CSV or JSON.
+    """Print rows as a table (rich when interactive), CSV or JSON; in a pipe, a table is plain TSV.
 
     On a terminal only the ``wrap`` columns (by index; default the last) may wrap, so dates and counts stay whole.
+    CSV and JSON keep every value whole (times in ISO 8601 with their offset; see :func:`jsonable`); TSV has no
+    title line, and a tab, a line break or a backslash inside a value is written ``\\t``, ``\\n``, ``\\\\``.
     """
+    columns = unique_names(columns)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([[cell(v) for v in row] for row in rows])
+        writer.writerows([[_csv_cell(v) for v in row] for row in rows])
         sys.stdout.write(buffer.getvalue())
         return
     if fmt == "json":
-        records = [dict(zip(columns, (_jsonable(v) for v in row), strict=True)) for row in rows]
+        records = [dict(zip(columns, (jsonable(v) for v in row), strict=True)) for row in rows]
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
         return
     if not console.is_terminal:
-        if title:
-            sys.stdout.write(f"{title}\n")
-        sys.stdout.write("\t".join(columns) + "\n")
+        sys.stdout.write("\t".join(_tsv(c) for c in columns) + "\n")
         for row in rows:
-            sys.stdout.write("\t".join(cell(v).replace("\n", " ") for v in row) + "\n")
+            sys.stdout.write("\t".join(_tsv(cell(v)) for v in row) + "\n")
         return
     table = Table(title=title, title_justify="left", title_style="bold", header_style="bold", box=box.SIMPLE_HEAD)
     wrapping = {n % len(columns) for n in wrap} if columns else set()
@@ -102,7 +107,69 @@ def render_table(
     console.print(table)
 
 
-def _jsonable(value: object) -> object:
-    if isinstance(value, datetime | date):
+def unique_names(columns: Sequence[str]) -> list[str]:
+    """Column names with repeats told apart (``a``, ``a_2``): a JSON object cannot hold one key twice."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in columns:
+        count = seen.get(name, 0) + 1
+        seen[name] = count
+        label = name if count == 1 else f"{name}_{count}"
+        while label in seen and label != name:
+            count += 1
+            label = f"{name}_{count}"
+        seen.setdefault(label, 1)
+        out.append(label)
+    return out
+
+
+def jsonable(value: object) -> object:  # noqa: PLR0911 - one return per kind of value
+    """A value of any DuckDB type as JSON: times in ISO 8601 (intervals as durations), UUIDs as text, BLOBs in
+    base64, NaN and infinities as null, decimals as numbers when a float holds them exactly, nested types as JSON."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        exact = float(value)
+        return exact if math.isfinite(exact) and Decimal(repr(exact)) == value else str(value)
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
-    return value
+    if isinstance(value, timedelta):
+        return iso_duration(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    return str(value)
+
+
+def iso_duration(delta: timedelta) -> str:
+    """An ISO 8601 duration: ``P1DT2H3M4.5S``, ``-PT30M``, ``PT0S``."""
+    sign = "-" if delta < timedelta(0) else ""
+    delta = abs(delta)
+    minutes, seconds = divmod(delta.seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    fraction = str(seconds)
+    if delta.microseconds:
+        fraction = f"{seconds + delta.microseconds / 1e6:.6f}".rstrip("0").rstrip(".")
+    clock = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M")) if n)
+    clock += f"{fraction}S" if seconds or delta.microseconds else ""
+    if not delta.days and not clock:
+        return "PT0S"
+    return f"{sign}P{f'{delta.days}D' if delta.days else ''}{'T' + clock if clock else ''}"
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    shown = jsonable(value)
+    return json.dumps(shown, ensure_ascii=False) if isinstance(shown, dict | list) else str(shown)
+
+
+def _tsv(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
