@@ -117,7 +117,8 @@ def test_sql_json_handles_every_type_and_keeps_repeated_names(db: Path, capsys) 
 
     query = (
         "SELECT changed_by - changed_after AS uncertainty, 1.25::DECIMAL(6,2) AS d,"
-        " 12345678901234567890.12::DECIMAL(38,2) AS big, gen_random_uuid() AS u, 'x'::BLOB AS b, TIME '10:11:12' AS t, 'nan'::DOUBLE AS n, 'inf'::DOUBLE AS i,"
+        " 12345678901234567890.12::DECIMAL(38,2) AS big, gen_random_uuid() AS u, 'x'::BLOB AS b,"
+        " TIME '10:11:12' AS t, 'nan'::DOUBLE AS n, 'inf'::DOUBLE AS i,"
         " [1, 2] AS l, {'k': [TIMESTAMPTZ '2020-01-01 00:00:00+00']} AS s, 1 AS a, 2 AS a"
         " FROM changes WHERE site = 'shop.example' ORDER BY version LIMIT 1"
     )
