@@ -137,3 +137,40 @@ def test_csv_times_are_iso_8601_and_tsv_escapes_tabs_and_line_breaks(db: Path, c
     assert capsys.readouterr().out.splitlines()[1] == "2020-01-02T03:04:05.678000+00:00"
     assert main(["--db", str(db), "sql", "SELECT 'a' || chr(9) || 'b' || chr(10) || 'c' AS v"]) == 0
     assert capsys.readouterr().out.splitlines() == ["v", "a\\tb\\nc"]
+
+
+def test_the_demo_never_deletes_a_warehouse_holding_what_it_did_not_write(db: Path) -> None:
+    from palimpsest.demo.job import own_warehouse
+
+    notes: list[str] = []
+    chosen = own_warehouse(db, {"pebbleweather.example", "shop.example"}, notes.append)
+    assert chosen == db.with_name("palimpsest-demo.duckdb") and db.exists()
+    assert "holds what the demo did not write (bakery.example)" in notes[0]
+    assert own_warehouse(db, {"shop.example", "bakery.example"}, notes.append) == db  # the demo's own: rebuilt
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP"])
+def test_serve_demo_stops_the_archive_on_sigterm_and_sighup(signal_name: str) -> None:
+    import signal
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from palimpsest.cli import entry; entry()", "serve-demo", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for line in server.stdout:  # type: ignore[union-attr]
+            if line.startswith("Ctrl-C to stop"):
+                break
+        server.send_signal(getattr(signal, signal_name))
+        server.wait(timeout=30)
+    finally:
+        server.kill()
+    with socket.socket() as again:
+        again.bind(("127.0.0.1", port))  # the port is free: pywb went with it

@@ -6,6 +6,7 @@ editable install); the wheel does not ship them, since the archive needs the che
 
 from __future__ import annotations
 
+import signal
 import time
 from typing import Annotated
 
@@ -56,6 +57,9 @@ def serve_demo(port: Annotated[int | None, typer.Option(help="Loopback port (def
         raise NoDemo("the demo runs from a checkout of Palimpsest: git clone it, then run make serve-demo") from err
 
     warc, _ = build(DEMO_DIR / "build")
+    # A closed terminal (SIGHUP) or a kill (SIGTERM) stops the archive as Ctrl-C does: pywb must not keep the port.
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, _interrupt)
     with LocalWayback([warc], port=port) as wayback:
         console.print(f"local Wayback (pywb) at {wayback.base_url}", markup=False)
         console.print(f"  export PALIMPSEST_CDX_URL={wayback.cdx_url}", markup=False)
@@ -67,3 +71,7 @@ def serve_demo(port: Annotated[int | None, typer.Option(help="Loopback port (def
                 time.sleep(3600)
         except KeyboardInterrupt:
             console.print("stopping the archive")
+
+
+def _interrupt(number: int, frame: object) -> None:
+    raise KeyboardInterrupt
