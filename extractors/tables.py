@@ -29,8 +29,14 @@ def unwrap_layout_tables(root: lxml.html.HtmlElement) -> int:
         if not cells:
             continue
         sizes = [len(cell.text_content().strip()) for cell in cells]
-        floor = max(sizes) * _CONTENT_SHARE
-        keep = [cell for cell, size in zip(cells, sizes, strict=True) if size >= floor and size > 0]
+        if _one_column(table):
+            # A column of rows, one paragraph of the policy in each (a 2006 page builder's table), is the text
+            # itself: every row is kept but those that are only links (a menu row). Keeping the longest rows
+            # alone cut such a policy to its first paragraphs (PL's pets4you.com, 2006: 211 of 479 words).
+            keep = [cell for cell, size in zip(cells, sizes, strict=True) if size and not _mostly_links(cell, size)]
+        else:
+            floor = max(sizes) * _CONTENT_SHARE
+            keep = [cell for cell, size in zip(cells, sizes, strict=True) if size >= floor and size > 0]
         parent = table.getparent()
         if parent is None:
             continue
@@ -75,3 +81,23 @@ def _nearest_table(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | No
     while parent is not None and parent.tag != "table":
         parent = parent.getparent()
     return parent
+
+
+#: A table whose largest cell holds less than this share of its text, over at least _MIN_ROWS rows with text,
+#: is the text itself laid out in rows.
+_SPREAD = 0.5
+_MIN_ROWS = 4
+
+
+def _one_column(table: lxml.html.HtmlElement) -> bool:
+    """Whether the table's text is spread over its rows, a paragraph (or a label and its value) in each, rather
+    than held by one content cell beside a menu or a sidebar: no cell holds half of it, over enough rows."""
+    rows = [row for row in table.iter("tr") if _nearest_table(row) is table]
+    sizes = [len(c.text_content().strip()) for row in rows for c in row if c.tag in {"td", "th"}]
+    filled = sum(1 for row in rows if row.text_content().strip())
+    return filled >= _MIN_ROWS and bool(sizes) and max(sizes) < _SPREAD * sum(sizes)
+
+
+def _mostly_links(cell: lxml.html.HtmlElement, size: int) -> bool:
+    linked = sum(len(a.text_content().strip()) for a in cell.iter("a"))
+    return linked >= _CONTENT_SHARE * size
