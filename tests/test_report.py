@@ -144,7 +144,7 @@ def test_report_for_one_site_and_for_an_unknown_one(db: Path, tmp_path: Path, ca
     assert tree.xpath("//section[@class='site']/@data-site") == ["shop.example"]
     capsys.readouterr()
     assert main(["--db", str(db), "report", str(out), "--site", "sakura-shop.exampel"]) == 1
-    assert "unknown site 'sakura-shop.exampel'; did you mean sakura-shop.example," in capsys.readouterr().err
+    assert "unknown site 'sakura-shop.exampel'; did you mean sakura-shop.example?" in capsys.readouterr().err
 
 
 def test_an_empty_warehouse_still_makes_a_page(tmp_path: Path) -> None:
