@@ -28,14 +28,12 @@ import duckdb
 
 from palimpsest.fetchers.captures import sha1_base32
 from palimpsest.fetchers.warcstore import WarcRef, WarcStore, WarcStoreError
+from palimpsest.warehouse import checks
+from palimpsest.warehouse.checks import RAW_MISSING
 from palimpsest.warehouse.integrity import remove_repeats, repeats
 from palimpsest.warehouse.migrations import LEDGER, applied, available, changed, pending
 from palimpsest.warehouse.versions import rebuild_versions, stale_sites
 
-#: The contract's views, and a probe for the macro.
-VIEWS = ("captures", "versions", "changes", "sections")
-_MACRO_PROBE = "SELECT * FROM policy_at('doctor.example', TIMESTAMPTZ '2000-01-01 00:00:00+00') LIMIT 0"
-RAW_MISSING = "error:raw-missing"
 REFETCH = "palimpsest doctor --repair, then palimpsest crawl URL (fetches these captures again)"
 
 
@@ -113,27 +111,19 @@ def check_migrations(con: duckdb.DuckDBPyConnection) -> Iterator[Problem]:
 
 
 def check_views(con: duckdb.DuckDBPyConnection) -> Iterator[Problem]:
-    probes = [(view, f'SELECT * FROM "{view}" LIMIT 0') for view in VIEWS]  # noqa: S608 - identifier from VIEWS, never user input
-    for name, probe in [*probes, ("policy_at", _MACRO_PROBE)]:
-        try:
-            con.execute(probe)
-        except duckdb.Error as err:
-            yield Problem(
-                "view-broken",
-                name,
-                str(err).splitlines()[0],
-                "recreate it: restore warehouse/schema's views (a migration that re-creates them) or the file",
-            )
+    for name, error in checks.broken_views(con):
+        yield Problem(
+            "view-broken",
+            name,
+            error,
+            "recreate it: restore warehouse/schema's views (a migration that re-creates them) or the file",
+        )
 
 
 def payloads(con: duckdb.DuckDBPyConnection) -> list[Payload]:
-    rows = con.execute(
-        "SELECT url, ts, digest, coalesce(body_digest, digest), warc_file, warc_offset, warc_length FROM payload"
-        " ORDER BY ts, url"
-    ).fetchall()
     return [
         Payload(url, ts, digest, body, WarcRef(file, offset, length))
-        for url, ts, digest, body, file, offset, length in rows
+        for url, ts, digest, body, file, offset, length in checks.stored_payloads(con)
     ]
 
 
@@ -162,25 +152,14 @@ def check_raw(con: duckdb.DuckDBPyConnection, warc_dir: Path) -> Iterator[Proble
 
 def uncovered(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, object, str]]:
     """(site, url, ts, digest) of captures that make versions from archived bytes no stored payload holds."""
-    return con.execute(
-        """
-        SELECT c.site, c.url, c.ts, c.digest FROM capture AS c
-        WHERE c.usable AND c.provenance = 'archive'
-          AND NOT EXISTS (SELECT 1 FROM payload AS p WHERE p.digest = c.digest)
-        ORDER BY c.site, c.ts
-        """
-    ).fetchall()
+    return checks.uncovered_captures(con)
 
 
 def check_coverage(con: duckdb.DuckDBPyConnection) -> Iterator[Problem]:
     for site, url, ts, _ in uncovered(con):
         detail = f"a capture of {site} makes a version but no raw bytes with its digest are stored"
         yield Problem("no-raw-bytes", f"{url} at {ts:%Y-%m-%d %H:%M:%S}", detail, REFETCH)
-    waiting = con.execute(
-        "SELECT site, url, count(*) FROM capture WHERE outcome = ? GROUP BY site, url ORDER BY site, url",
-        [RAW_MISSING],
-    ).fetchall()
-    for site, url, count in waiting:
+    for site, url, count in checks.refetch_pending(con):
         detail = f"{count} capture(s) of {site} lost their raw bytes and wait to be fetched again"
         yield Problem("refetch-pending", url, detail, f"palimpsest crawl {url} --site {site}")
 
@@ -189,23 +168,8 @@ def repair(con: duckdb.DuckDBPyConnection, warc_dir: Path) -> int:
     """Forget damaged payloads; where no sound payload holds a digest any more, forget what was extracted from it
     and mark its captures ``error:raw-missing``, so that the next crawl fetches them again. Their texts stay
     stored; the crawl that refetches them rebuilds the versions. Returns the captures marked."""
-    broken = [payload for payload, _, _ in damaged(con, warc_dir)]
-    con.execute("BEGIN TRANSACTION")
-    for payload in broken:
-        con.execute(
-            "DELETE FROM payload WHERE url = ? AND ts = ? AND digest = ?", [payload.url, payload.ts, payload.digest]
-        )
-    digests = sorted({digest for *_, digest in uncovered(con)})
-    marked = 0
-    for digest in digests:
-        con.execute("DELETE FROM extraction WHERE digest = ?", [digest])
-        rows = con.execute(
-            "UPDATE capture SET outcome = ?, usable = false, detail = 'raw bytes lost; found by doctor'"
-            " WHERE digest = ? AND provenance = 'archive' RETURNING 1",
-            [RAW_MISSING, digest],
-        ).fetchall()
-        marked += len(rows)
-    con.execute("COMMIT")
+    broken = [(payload.url, payload.ts, payload.digest) for payload, _, _ in damaged(con, warc_dir)]
+    marked = checks.forget_payloads(con, broken)
     for site, _, _ in stale_sites(con, waiting=RAW_MISSING):
         rebuild_versions(con, site)
     remove_repeats(con)

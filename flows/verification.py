@@ -16,7 +16,7 @@ from palimpsest.fetchers import Capture, fetch_capture
 from palimpsest.flows.pipeline import client_for
 from palimpsest.settings import Settings
 from palimpsest.text.normal import tokens
-from palimpsest.warehouse import warehouse
+from palimpsest.warehouse import verifications, warehouse
 
 #: At or above this similarity the snapshot is said to show the imported text ("similar"). Measured on the five
 #: seed policies (2026-12): unrelated policies score 0.00-0.15, a text with 20% page chrome around it 0.91, and
@@ -37,27 +37,16 @@ class Verified:
 def verify_imports(settings: Settings, *, site: str | None = None) -> list[Verified]:
     """Verify every imported document that cites a snapshot (those of ``site`` only, if given)."""
     with warehouse(settings.db, read_only=True, lock_timeout=settings.lock_timeout) as con:
-        documents = con.execute(
-            """
-            SELECT file_sha256, name, site, url, ts, cited, body FROM imported_document
-            WHERE cited IS NOT NULL AND (? IS NULL OR site = ?)
-            ORDER BY site, ts, name
-            """,
-            [site, site],
-        ).fetchall()
+        documents = verifications.cited_documents(con, site)
     client = client_for(settings)
     results = []
     for file_sha, name, site_, url, ts, cited, body in documents:
         result = _verify_one(client, name, site_, url, ts, cited, body)
         results.append((file_sha, result))
     with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
-        con.execute("BEGIN TRANSACTION")
-        for file_sha, r in results:
-            con.execute(
-                "INSERT INTO verification (file_sha256, similarity, outcome, detail) VALUES (?, ?, ?, ?)",
-                [file_sha, r.similarity, r.outcome, r.detail],
-            )
-        con.execute("COMMIT")
+        verifications.save_verifications(
+            con, [(file_sha, r.similarity, r.outcome, r.detail) for file_sha, r in results]
+        )
     return [r for _, r in results]
 
 

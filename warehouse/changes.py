@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 
 import duckdb
 
+from palimpsest.warehouse.statements import statement
+
 
 @dataclass(frozen=True)
 class Tracked:
@@ -64,36 +66,11 @@ def tracked_sites(con: duckdb.DuckDBPyConnection) -> list[Tracked]:
     Where it lives now is the URL of the newest archive capture that is not a redirect (a redirect's target is
     where the policy went); a site with no capture yet (only discovered) uses the URL it was linked at last.
     """
-    rows = con.execute(
-        """
-        SELECT s.site,
-               coalesce(
-                   (SELECT c.url FROM capture c
-                    WHERE c.site = s.site AND c.provenance <> 'imported' AND c.outcome <> 'redirect'
-                    ORDER BY c.ts DESC LIMIT 1),
-                   (SELECT p.url FROM policy_url p WHERE p.site = s.site AND p.source <> 'imported'
-                    ORDER BY p.since DESC NULLS LAST, p.url LIMIT 1)
-               ) AS url,
-               (SELECT max(c.ts) FROM capture c WHERE c.site = s.site AND c.provenance <> 'imported') AS last_seen
-        FROM site s ORDER BY s.site
-        """
-    ).fetchall()
+    rows = con.execute(statement("changes.tracked_sites")).fetchall()
     return [Tracked(site, url, last_seen) for site, url, last_seen in rows if url]
 
 
 def changes(con: duckdb.DuckDBPyConnection, site: str | None = None) -> list[Change]:
     """Every version of every site (or of ``site``) with its change summary, newest first."""
-    rows = con.execute(
-        """
-        SELECT v.site, v.version, c.previous_version, c.changed_after, v.first_seen, c.words_added,
-               c.words_removed, c.minor, v.policy_url, v.text_sha256, v.words,
-               (SELECT a.replay_url FROM capture AS f JOIN archive AS a USING (archive_id)
-                WHERE f.site = v.site AND f.url = v.policy_url AND f.ts = v.first_seen LIMIT 1) AS archive
-        FROM versions v
-        LEFT JOIN changes c ON c.site = v.site AND c.version = v.version
-        WHERE ? IS NULL OR v.site = ?
-        ORDER BY v.first_seen DESC, v.site, v.version DESC
-        """,
-        [site, site],
-    ).fetchall()
+    rows = con.execute(statement("changes.changes"), [site, site]).fetchall()
     return [Change(*row) for row in rows]

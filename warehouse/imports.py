@@ -19,10 +19,12 @@ from palimpsest.text.normal import normalise
 from palimpsest.warehouse import store
 from palimpsest.warehouse.rows import CaptureRow, TextRow
 from palimpsest.warehouse.seeds import UNCITED, SeedDocument, parse
+from palimpsest.warehouse.statements import statement
 from palimpsest.warehouse.versions import rebuild_versions, stale_sites
 
 #: The extractor an imported text is filed under: it was given, not extracted.
 EXTRACTOR = "imported"
+_SAVE_DOCUMENT = statement("imports.save_document")
 
 
 @dataclass(frozen=True)
@@ -132,12 +134,7 @@ def store_documents(
             store.ensure_site(con, site_)
             store.record_policy_url(con, site_, url, since=None, source="imported")
             con.execute(
-                """
-                INSERT INTO imported_document
-                    (file_sha256, name, site, url, ts, digest, cited, label, archived_on, body, text_sha256, header)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT DO NOTHING
-                """,
+                _SAVE_DOCUMENT,
                 [
                     doc.file_sha256,
                     name,

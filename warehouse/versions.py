@@ -13,35 +13,12 @@ import duckdb
 
 from palimpsest.comparison.diff import word_delta
 from palimpsest.comparison.similarity import is_minor
+from palimpsest.warehouse.statements import statement
 
-__all__ = ["rebuild_versions", "stale_sites"]
+__all__ = ["rebuild_every_site", "rebuild_versions", "stale_sites", "version_spans"]
 
-_REBUILD = """
-INSERT INTO version (site, version, text_id, policy_url, first_seen, last_seen, captures)
-WITH ordered AS (
-    SELECT url, ts, digest, text_id,
-           lag(text_id) OVER (ORDER BY ts, url, digest) AS previous
-    FROM capture
-    WHERE site = $site AND usable
-), numbered AS (
-    SELECT *, sum(CASE WHEN previous IS DISTINCT FROM text_id THEN 1 ELSE 0 END)
-                  OVER (ORDER BY ts, url, digest ROWS UNBOUNDED PRECEDING) AS version
-    FROM ordered
-)
-SELECT $site, version, any_value(text_id), arg_min(url, ts), min(ts), max(ts), count(*)
-FROM numbered
-GROUP BY version
-ORDER BY version
-"""
-
-_MARK_FIRSTS = """
-UPDATE capture AS c
-SET outcome = CASE WHEN EXISTS (
-        SELECT 1 FROM version AS v
-        WHERE v.site = c.site AND v.first_seen = c.ts AND v.policy_url = c.url
-    ) THEN 'version' ELSE 'same-text' END
-WHERE c.site = $site AND c.usable AND c.outcome IN ('version', 'same-text')
-"""
+_REBUILD = statement("versions.rebuild")
+_MARK_FIRSTS = statement("versions.mark_firsts")
 
 
 def rebuild_versions(con: duckdb.DuckDBPyConnection, site: str) -> int:
@@ -60,17 +37,24 @@ def rebuild_versions(con: duckdb.DuckDBPyConnection, site: str) -> int:
     return int(row[0]) if row else 0
 
 
+def rebuild_every_site(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Rebuild the versions of every site, in name order, each in its own transaction (``rebuild_versions``).
+    Returns the sites rebuilt."""
+    sites = [row[0] for row in con.execute("SELECT site FROM site ORDER BY site").fetchall()]
+    for site in sites:
+        rebuild_versions(con, site)
+    return sites
+
+
+def version_spans(con: duckdb.DuckDBPyConnection) -> set[tuple]:
+    """(site, first seen, last seen, text hash) of every version in the ``versions`` view: what a rebuild is
+    compared by, before and after (``flows.reextraction``)."""
+    return set(con.execute("SELECT site, first_seen, last_seen, text_sha256 FROM versions").fetchall())
+
+
 # Sites whose versions do not count every usable capture (as a rebuild would); sites holding a capture whose
 # outcome is $waiting (one that waits to be fetched again) are left to the crawl that fetches it.
-_STALE = """
-SELECT c.site, c.usable, coalesce(v.counted, 0)
-FROM (SELECT site, count(*) FILTER (WHERE usable) AS usable, count(*) FILTER (WHERE outcome = $waiting) AS waiting
-      FROM capture WHERE $sites IS NULL OR list_contains($sites, site) GROUP BY site) AS c
-LEFT JOIN (SELECT site, sum(captures) AS counted FROM version
-           WHERE $sites IS NULL OR list_contains($sites, site) GROUP BY site) AS v USING (site)
-WHERE c.waiting = 0 AND c.usable <> coalesce(v.counted, 0)
-ORDER BY c.site
-"""
+_STALE = statement("versions.stale")
 
 
 def stale_sites(
@@ -83,18 +67,7 @@ def stale_sites(
 
 
 def _fill_text_changes(con: duckdb.DuckDBPyConnection, site: str) -> None:
-    pairs = con.execute(
-        """
-        SELECT p.text_id, v.text_id, pt.text, vt.text
-        FROM version AS v
-        JOIN version AS p ON p.site = v.site AND p.version = v.version - 1
-        JOIN policy_text AS pt ON pt.text_id = p.text_id
-        JOIN policy_text AS vt ON vt.text_id = v.text_id
-        WHERE v.site = ? AND p.site = ?
-          AND NOT EXISTS (SELECT 1 FROM text_change AS d WHERE d.from_id = p.text_id AND d.to_id = v.text_id)
-        """,
-        [site, site],
-    ).fetchall()
+    pairs = con.execute(statement("versions.text_change_pairs"), [site, site]).fetchall()
     rows = {}
     for old_id, new_id, old, new in pairs:  # a site that goes A, B, A, B meets a pair twice: counted once
         if (old_id, new_id) not in rows:
