@@ -119,6 +119,33 @@ class WarcStore:
         raise WarcStoreError(f"no response record in {path} at {ref.offset}")
 
 
+def copy_records(directory: Path, filename: str, keep: list[WarcRef]) -> list[WarcRef]:
+    """Copy the records ``keep`` names (all in ``filename``) into a new file of the store, in order, and return
+    where each now lives. The new file is fsynced before this returns; the old one is left for the caller to
+    remove once nothing points at it. Raises WarcStoreError on any I/O failure, leaving no new file behind."""
+    if not keep:
+        return []
+    directory = Path(directory)
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+    target = directory / f"palimpsest-{stamp}-{os.getpid()}-collected.warc.gz"
+    moved = []
+    try:
+        with (directory / filename).open("rb") as source, target.open("xb") as out:
+            for ref in keep:
+                source.seek(ref.offset)
+                data = source.read(ref.length)
+                if len(data) != ref.length:
+                    raise WarcStoreError(f"{filename} ends before its record at {ref.offset}")
+                moved.append(WarcRef(target.name, out.tell(), len(data)))
+                out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+    except (OSError, WarcStoreError) as err:
+        target.unlink(missing_ok=True)
+        raise err if isinstance(err, WarcStoreError) else WarcStoreError(f"cannot copy {filename}: {err}") from err
+    return moved
+
+
 def _record_bytes(fetched: Fetched) -> bytes:
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=True)

@@ -10,6 +10,9 @@
 * **keys**: no key that the writer keeps (payloads, extractions, sections, versions, text and section numbers)
   is held by two rows (``warehouse.integrity``).
 
+Raw captures that no site uses any more (after ``palimpsest forget``) are not a problem: :func:`unused` counts
+them and :func:`collect` removes them from the store.
+
 Each problem names what is wrong and the command that repairs it. :func:`repair` is that repair for
 lost or damaged raw bytes: it forgets the payload and marks its captures ``error:raw-missing``, which a crawl
 fetches again (the text and versions are rebuilt from the fresh bytes by that crawl); and it rebuilds the
@@ -19,15 +22,18 @@ stand for all.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from pathlib import Path
 
 import duckdb
 
 from palimpsest.fetchers.captures import sha1_base32
-from palimpsest.fetchers.warcstore import WarcRef, WarcStore, WarcStoreError
+from palimpsest.fetchers.warcstore import WarcRef, WarcStore, WarcStoreError, copy_records
 from palimpsest.warehouse import checks
 from palimpsest.warehouse.checks import RAW_MISSING
 from palimpsest.warehouse.integrity import remove_repeats, repeats
@@ -174,3 +180,72 @@ def repair(con: duckdb.DuckDBPyConnection, warc_dir: Path) -> int:
         rebuild_versions(con, site)
     remove_repeats(con)
     return marked
+
+
+#: A WARC file written to this recently may belong to a crawl still running on another host (shared storage),
+#: whose newest records are not in the warehouse yet: collecting leaves it alone.
+QUIET_FOR = 600.0
+
+
+@dataclass(frozen=True)
+class Collected:
+    payloads: int  # raw captures removed
+    files: int  # WARC files removed or rewritten
+    freed: int  # bytes
+    busy: tuple[str, ...]  # files left alone: a live crawl may still be writing them
+
+
+def unused(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """How many stored raw captures no site uses any more, and their bytes in the WARC store."""
+    rows = checks.unused_payloads(con)
+    return len(rows), sum(length for *_, length in rows)
+
+
+def collect(con: duckdb.DuckDBPyConnection, warc_dir: Path, *, quiet_for: float = QUIET_FOR) -> Collected:
+    """Remove from the raw store every capture no site uses any more. A WARC file left with nothing in use is
+    deleted; one that still holds used records is copied without the others into a new file, the warehouse is
+    pointed at the copies in one transaction, and only then is the old file deleted, so a crash at any step
+    leaves every used record where the warehouse says it is. Files that a live crawl may still be appending to
+    are skipped (``busy``). Needs the warehouse open for writing, which no other writer then holds."""
+    removed = files = freed = 0
+    busy = []
+    for name, group in groupby(checks.unused_payloads(con), key=lambda row: row[3]):
+        dropped = [(url, ts, digest) for url, ts, digest, *_ in group]
+        path = warc_dir / name
+        if _may_be_writing(path, quiet_for):
+            busy.append(name)
+            continue
+        gone = set(dropped)
+        keep = [row for row in checks.file_payloads(con, name) if tuple(row[:3]) not in gone]
+        size = path.stat().st_size if path.is_file() else 0
+        copies = copy_records(warc_dir, name, [WarcRef(name, offset, length) for *_, offset, length in keep])
+        moved = [
+            (url, ts, digest, ref.filename, ref.offset, ref.length)
+            for (url, ts, digest, *_), ref in zip(keep, copies, strict=True)
+        ]
+        checks.move_payloads(con, dropped, moved)
+        path.unlink(missing_ok=True)
+        removed += len(dropped)
+        files += 1
+        freed += size - sum(ref.length for ref in copies)
+    return Collected(removed, files, freed, tuple(busy))
+
+
+def _may_be_writing(path: Path, quiet_for: float) -> bool:
+    """Whether a crawl may still append to ``path``: its writer (named in the file name) is another live process
+    on this host, or the file changed within ``quiet_for`` seconds."""
+    try:
+        if time.time() - path.stat().st_mtime < quiet_for:
+            return True
+    except OSError:
+        return False
+    pid = path.name.removesuffix(".warc.gz").rsplit("-", 1)[-1]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True

@@ -58,7 +58,8 @@ def finish_run(settings: Settings, title: str, run: RunReport, key: str) -> dict
         announce(report.new_versions, settings.replay_url)
     publish(title, run, key)
     if run.results and len(run.failures) == len(run.results):
-        raise NothingDone(f"every site failed; first: {run.failures[0].url}: {run.failures[0].error}")
+        hint = "; palimpsest forget SITE stops refreshing a site tracked by mistake" if "refresh" in key else ""
+        raise NothingDone(f"every site failed; first: {run.failures[0].url}: {run.failures[0].error}{hint}")
     return {
         "sites": [report.as_dict() for report in run.reports],
         "failures": [{"url": f.url, "site": f.site, "error": f.error} for f in run.failures],

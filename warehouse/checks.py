@@ -19,10 +19,13 @@ __all__ = [
     "RAW_MISSING",
     "VIEWS",
     "broken_views",
+    "file_payloads",
     "forget_payloads",
+    "move_payloads",
     "refetch_pending",
     "stored_payloads",
     "uncovered_captures",
+    "unused_payloads",
 ]
 
 #: The contract's views, and a probe for the macro.
@@ -52,6 +55,46 @@ def stored_payloads(con: duckdb.DuckDBPyConnection) -> list[tuple[str, datetime,
         "SELECT url, ts, digest, coalesce(body_digest, digest), warc_file, warc_offset, warc_length FROM payload"
         " ORDER BY ts, url"
     ).fetchall()
+
+
+def unused_payloads(con: duckdb.DuckDBPyConnection) -> list[tuple[str, datetime, str, str, int, int]]:
+    """(url, timestamp, digest, WARC file, offset, length) of every stored payload whose digest no capture has:
+    left by ``palimpsest forget``. Grouped by file, in the order of their records."""
+    return con.execute(
+        "SELECT url, ts, digest, warc_file, warc_offset, warc_length FROM payload"
+        " WHERE digest NOT IN (SELECT digest FROM capture) ORDER BY warc_file, warc_offset"
+    ).fetchall()
+
+
+def file_payloads(con: duckdb.DuckDBPyConnection, warc_file: str) -> list[tuple[str, datetime, str, int, int]]:
+    """(url, timestamp, digest, offset, length) of every payload stored in ``warc_file``, in file order."""
+    return con.execute(
+        "SELECT url, ts, digest, warc_offset, warc_length FROM payload WHERE warc_file = ? ORDER BY warc_offset",
+        [warc_file],
+    ).fetchall()
+
+
+def move_payloads(
+    con: duckdb.DuckDBPyConnection,
+    dropped: Iterable[tuple[str, datetime, str]],
+    moved: Iterable[tuple[str, datetime, str, str, int, int]],
+) -> None:
+    """In one transaction, forget the payloads ``dropped`` names by (url, timestamp, digest) and point each of
+    ``moved`` (url, timestamp, digest, WARC file, offset, length) at its new place."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for url, ts, digest in dropped:
+            con.execute("DELETE FROM payload WHERE url = ? AND ts = ? AND digest = ?", [url, ts, digest])
+        for url, ts, digest, warc_file, offset, length in moved:
+            con.execute(
+                "UPDATE payload SET warc_file = ?, warc_offset = ?, warc_length = ?"
+                " WHERE url = ? AND ts = ? AND digest = ?",
+                [warc_file, offset, length, url, ts, digest],
+            )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
 
 
 def uncovered_captures(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, datetime, str]]:

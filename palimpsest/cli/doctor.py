@@ -26,6 +26,10 @@ def doctor(
             "texts, or one an upgrade left with much free space (needs room for a second copy while it runs).",
         ),
     ] = False,
+    collect: Annotated[
+        bool,
+        typer.Option("--collect", help="Remove from the WARC store the raw captures no site uses (after forget)."),
+    ] = False,
 ) -> None:
     """Check the warehouse against the raw WARC store: every stored capture's bytes exist and match their digest,
     the views resolve and the migrations are current. Exits 1 when a problem is found, and prints how to repair it.
@@ -33,6 +37,8 @@ def doctor(
     Example: palimpsest doctor || palimpsest doctor --repair
 
     Example: palimpsest doctor --compact
+
+    Example: palimpsest doctor --collect
     """
     from palimpsest.flows import doctor as checks  # noqa: PLC0415 - lazy: the raw store's reader (warcio), 0.27 s
 
@@ -57,13 +63,26 @@ def doctor(
         with run.warehouse(write=True) as con:  # opening for writing applies pending migrations
             marked = checks.repair(con, current.warc_dir)
         say(f"repaired: migrations current; {plural(marked, 'capture')} marked for refetching by the next crawl")
+    if collect:
+        with run.warehouse(write=True) as con:
+            done = checks.collect(con, current.warc_dir)
+        say(
+            f"collected: {plural(done.payloads, 'raw capture')} no site uses, {done.freed / 1e6:,.1f} MB freed "
+            f"in {plural(done.files, 'WARC file')}"
+        )
+        for name in done.busy:
+            say(f"  left alone: {name} (a crawl may still be writing it; collect again later)")
     with warehouse(current.db, read_only=True, lock_timeout=current.lock_timeout, upgrade=False) as con:
         problems = checks.check(con, current.warc_dir)
+        unused, unused_bytes = checks.unused(con)
         older_format = compaction.older_format(con)
         free = compaction.reclaimable(con)
     for problem in problems:
         say(f"{problem.kind}: {problem.subject}: {problem.detail}")
         say(f"  repair: {problem.repair}")
+    if unused:
+        say(f"note: {plural(unused, 'raw capture')} ({unused_bytes / 1e6:,.1f} MB) in the WARC store no site uses;")
+        say("  palimpsest doctor --collect removes them")
     if older_format:
         say("note: the file is in an older DuckDB storage format, where texts cannot be stored with zstd;")
         say("  palimpsest doctor --compact rewrites it in the current one (often several times smaller)")

@@ -89,6 +89,8 @@ def refresh(
         state = refresh_all(feed=str(feed) if feed else None, workers=workers, settings=run.settings, return_state=True)
     result = _result(state)
     _print_run(result)
+    if result["failures"]:
+        say("a site that keeps failing, or was tracked by mistake, stops being refreshed with: palimpsest forget SITE")
     if feed:
         say(f"wrote {feed} ({plural(result['feed_entries'], 'entry', 'entries')})")
 

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from palimpsest import __version__
-from palimpsest.cli import corpus, crawl, demo, doctor, fleet, publish, read
+from palimpsest.cli import corpus, crawl, demo, doctor, fleet, forget, publish, read
 from palimpsest.cli.invocation import Invocation
 from palimpsest.cli.output import error
 from palimpsest.errors import BadInput, PalimpsestError
@@ -49,6 +49,7 @@ COMMANDS = (
     ("import", corpus.import_),
     ("verify", corpus.verify),
     ("reextract", corpus.reextract),
+    ("forget", forget.forget),
     ("doctor", doctor.doctor),
     ("demo", demo.demo),
     ("serve-demo", demo.serve_demo),
