@@ -157,6 +157,9 @@ def run_crawl(
             queue.append((target, max(moved_at, from_) if from_ else moved_at))
     # 7. versions, and which of them are new to this crawl
     report.versions = steps.store_versions(settings, site)
+    # Counted again now: storing a batch files every usable capture as same-text, and the rebuild just made the
+    # first of each version a "version".
+    report.outcomes = pipeline.stored_outcomes(settings, site, crawl.keys)
     report.new_versions = [change for change in site_changes(settings, site) if change.key not in known]
     return report
 
@@ -268,11 +271,13 @@ class _Crawl:
     ) -> None:
         self.settings, self.steps, self.batch_size = settings, steps, batch_size
         self.report, self.on_progress = report, on_progress
+        self.keys: set[tuple] = set()
 
     def store(self, plan: pipeline.Plan, fetched: list, extracted: list) -> pipeline.StoreSummary:
         summary = self.steps.store_results(self.settings, plan, fetched, extracted)
         self.report.fetched += summary.fetched
         self.report.outcomes.update(summary.outcomes)
+        self.keys.update(summary.keys)
         if self.on_progress is not None:
             self.on_progress(self.report)
         progress.publish(self.report)

@@ -68,3 +68,5 @@ class StoreSummary:
     fetched: int = 0
     moves: list[tuple[datetime, str]] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: (url, timestamp, digest) of every capture row written, to count their outcomes once versions are rebuilt.
+    keys: list[tuple[str, datetime, str]] = field(default_factory=list)

@@ -7,6 +7,8 @@ orchestration benchmark compares the two). Work is batched: a step handles many 
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import lru_cache, partial
@@ -252,8 +254,25 @@ def store_results(
         con.execute("COMMIT")
         summary.moves = store.redirect_moves(con, plan.site, plan.originals)
     for row in rows:
-        summary.outcomes[row.outcome.split(":", 1)[0] if row.outcome.startswith("error") else row.outcome] += 1
+        summary.outcomes[outcome_kind(row.outcome)] += 1
+    summary.keys = [(row.url, row.ts, row.digest) for row in rows]
     return summary
+
+
+def outcome_kind(outcome: str) -> str:
+    """An outcome as a crawl's summary counts it: every ``error:…`` is one kind."""
+    return outcome.split(":", 1)[0] if outcome.startswith("error") else outcome
+
+
+def stored_outcomes(settings: Settings, site: str, keys: Iterable[tuple[str, datetime, str]]) -> Counter:
+    """The outcomes the warehouse holds now for ``site``'s captures ``keys`` names (after versions are rebuilt,
+    the first capture of each version is a ``version``, the rest ``same-text``)."""
+    with warehouse(settings.db, read_only=True, lock_timeout=settings.lock_timeout) as con:
+        rows = store.capture_outcomes(con, site, keys)
+    counted: Counter = Counter()
+    for outcome, count in rows:
+        counted[outcome_kind(outcome)] += count
+    return counted
 
 
 def store_versions(settings: Settings, site: str) -> int:

@@ -17,6 +17,7 @@ from palimpsest.flows.pipeline import client_for
 from palimpsest.settings import Settings
 from palimpsest.text.normal import tokens
 from palimpsest.warehouse import verifications, warehouse
+from palimpsest.warehouse.queries import resolve_site
 
 #: At or above this similarity the snapshot is said to show the imported text ("similar"). Measured on the five
 #: seed policies (2026-12): unrelated policies score 0.00-0.15, a text with 20% page chrome around it 0.91, and
@@ -30,14 +31,27 @@ class Verified:
     site: str
     cited: str
     similarity: float | None
-    outcome: str  # same-text | similar | different | error:<reason>
+    outcome: str  # same-text | similar | different | error:<reason> | skipped:no-snapshot
     detail: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """The snapshot does not show the imported text, or could not be checked."""
+        return self.outcome == "different" or self.outcome.startswith("error:")
+
+
+#: The outcome of a document that cites no snapshot (its file had no header naming one): nothing to fetch.
+SKIPPED = "skipped:no-snapshot"
 
 
 def verify_imports(settings: Settings, *, site: str | None = None) -> list[Verified]:
-    """Verify every imported document that cites a snapshot (those of ``site`` only, if given)."""
+    """Verify every imported document that cites a snapshot (those of ``site`` only, if given). Documents that
+    cite none are listed last, ``SKIPPED``; they are not kept in ``verification``. An unknown ``site`` raises
+    UnknownSite."""
     with warehouse(settings.db, read_only=True, lock_timeout=settings.lock_timeout) as con:
+        site = None if site is None else resolve_site(con, site)
         documents = verifications.cited_documents(con, site)
+        uncited = verifications.uncited_documents(con, site)
     client = client_for(settings)
     results = []
     for file_sha, name, site_, url, ts, cited, body in documents:
@@ -47,7 +61,10 @@ def verify_imports(settings: Settings, *, site: str | None = None) -> list[Verif
         verifications.save_verifications(
             con, [(file_sha, r.similarity, r.outcome, r.detail) for file_sha, r in results]
         )
-    return [r for _, r in results]
+    skipped = [
+        Verified(name, site_, "", None, SKIPPED, "the file cites no archived snapshot") for name, site_ in uncited
+    ]
+    return [r for _, r in results] + skipped
 
 
 def _verify_one(client, name: str, site: str, url: str, ts, cited: str, body: str) -> Verified:

@@ -174,3 +174,27 @@ def test_serve_demo_stops_the_archive_on_sigterm_and_sighup(signal_name: str) ->
         server.kill()
     with socket.socket() as again:
         again.bind(("127.0.0.1", port))  # the port is free: pywb went with it
+
+
+def test_the_crawl_summary_counts_the_outcomes_stored_after_versions_are_rebuilt(monkeypatch, tmp_path) -> None:
+    from palimpsest.flows import pipeline
+    from palimpsest.flows.crawl import run_crawl
+    from palimpsest.warehouse import connect
+    from tests.conftest import settings_for
+    from tests.servers import FaultArchive, Page, quick_client
+    from tests.timelines import page
+
+    url = "https://bakery.example/privacy"
+    pages = [Page(url, f"2019{i:02d}01120000", page(i // 3, i)) for i in range(1, 7)]
+    with FaultArchive(pages) as archive:
+        client = quick_client(archive)
+        monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
+        settings = settings_for(archive, tmp_path / "w.duckdb")
+        report = run_crawl(settings, url)
+        again = run_crawl(settings, url)
+    con = connect(settings.db, read_only=True)
+    stored = dict(con.execute("SELECT outcome, count(*) FROM capture GROUP BY outcome").fetchall())
+    con.close()
+    assert stored == {"version": 3, "same-text": 3}
+    assert dict(report.outcomes) == stored  # not same-text 6, as counted before the rebuild
+    assert dict(again.outcomes) == {}  # a rerun stores nothing new

@@ -40,14 +40,41 @@ def test_verify_reports_similarity_per_document(tmp_path, capsys) -> None:
             ["--db", str(settings.db), "--replay-url", archive.replay_url, "verify", "--site", "gone.example",
              "--format", "csv"]
         )  # fmt: skip
-    assert set(results) == {"same.md", "other-site.md", "gone.md"}  # a headerless file cites nothing
+    assert set(results) == {"same.md", "other-site.md", "gone.md", "headerless.md"}
+    assert results["headerless.md"].outcome == "skipped:no-snapshot"  # a headerless file cites nothing
     assert results["same.md"].outcome == "same-text" and results["same.md"].similarity == 1.0
     assert results["other-site.md"].outcome in {"similar", "different"}
     assert 0 < results["other-site.md"].similarity < 1
     assert results["gone.md"].outcome.startswith("error:") and results["gone.md"].similarity is None
-    assert code == 0
-    out = capsys.readouterr().out.splitlines()
+    assert code == 1  # its one check errored
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "1 document: 1 error",
+        "1 snapshot did not show the imported text or could not be checked",
+    ]
+    out = captured.out.splitlines()
     assert out[0] == "file,site,similarity,outcome,snapshot" and out[1].startswith("gone.md,gone.example,,error:")
     con = connect(settings.db, read_only=True)
     assert con.execute("SELECT count(*) FROM verification").fetchone()[0] == 4
     assert all(h.path.startswith("/web/2019030112") for h in archive.hits)
+
+
+def test_verify_lists_what_it_skipped_refuses_an_unknown_site_and_passes_when_all_match(tmp_path, capsys) -> None:
+    same = extract_policy(page(1, None), URL).text
+    docs = [("same.md", parse(header_for("crumbandcrust.example", URL, WHEN) + same)), ("bare.md", parse(same))]
+    with FaultArchive([Page(URL, "20190301120000", page(1, 7))]) as archive:
+        settings = settings_for(archive, tmp_path / "w.duckdb")
+        con = connect(settings.db)
+        import_documents(con, docs[:1])
+        import_documents(con, docs[1:], site="crumbandcrust.example", at=WHEN)
+        con.close()
+        options = ["--db", str(settings.db), "--replay-url", archive.replay_url, "verify"]
+        assert main([*options, "--site", "crumbandcrust.example", "--format", "csv"]) == 0
+        captured = capsys.readouterr()
+        assert main([*options, "--site", "crumbandcrus.example"]) == 1
+        unknown = capsys.readouterr().err
+    rows = captured.out.splitlines()
+    assert rows[1].startswith("same.md,crumbandcrust.example,1.0,same-text,")
+    assert rows[2] == "bare.md,crumbandcrust.example,,skipped:no-snapshot,"
+    assert captured.err.splitlines() == ["2 documents: 1 same-text, 1 skipped"]
+    assert "unknown site 'crumbandcrus.example'" in unknown and "did you mean crumbandcrust.example?" in unknown

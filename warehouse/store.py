@@ -252,6 +252,26 @@ def inferred_captures(con: duckdb.DuckDBPyConnection, site: str, urls: Iterable[
     return {(url, ts, digest) for url, ts, digest in rows}
 
 
+def capture_outcomes(
+    con: duckdb.DuckDBPyConnection, site: str, keys: Iterable[tuple[str, datetime, str]]
+) -> list[tuple[str, int]]:
+    """(outcome, captures) over ``site``'s captures named by (url, timestamp, digest), as stored now."""
+    keys = list(keys)
+    if not keys:
+        return []
+    urls, stamps, digests = (list(column) for column in zip(*keys, strict=True))
+    return con.execute(
+        """
+        SELECT outcome, count(*) FROM capture
+        JOIN (SELECT unnest(?::VARCHAR[]) AS url, unnest(?::TIMESTAMPTZ[]) AS ts, unnest(?::VARCHAR[]) AS digest)
+            USING (url, ts, digest)
+        WHERE site = ?
+        GROUP BY outcome ORDER BY outcome
+        """,
+        [urls, stamps, digests, site],
+    ).fetchall()
+
+
 def extraction_run(con: duckdb.DuckDBPyConnection, extractor: str, settings: str = "") -> int:
     """The id of the extraction run for this extractor and settings, created on first use."""
     row = con.execute(

@@ -10,7 +10,7 @@ import duckdb
 
 from palimpsest.warehouse.statements import statement
 
-__all__ = ["cited_documents", "save_verifications"]
+__all__ = ["cited_documents", "save_verifications", "uncited_documents"]
 
 
 def cited_documents(
@@ -19,6 +19,14 @@ def cited_documents(
     """(file SHA-256, name, site, url, timestamp, cited snapshot, body) of every imported document that cites a
     snapshot (those of ``site`` only, if given), by site, time and name."""
     return con.execute(statement("verifications.cited_documents"), [site, site]).fetchall()
+
+
+def uncited_documents(con: duckdb.DuckDBPyConnection, site: str | None = None) -> list[tuple[str, str]]:
+    """(name, site) of every imported document that cites no snapshot, so cannot be verified, by site and name."""
+    return con.execute(
+        "SELECT name, site FROM imported_document WHERE cited IS NULL AND (? IS NULL OR site = ?) ORDER BY site, name",
+        [site, site],
+    ).fetchall()
 
 
 def save_verifications(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -102,7 +103,9 @@ def verify(
 ) -> None:
     """Fetch the snapshot each imported document cites, extract it, and report how similar the texts are.
 
-    Similarity is 1.0 for the same normalised text; snapshots come through PALIMPSEST_REPLAY_URL.
+    Similarity is 1.0 for the same normalised text; snapshots come through PALIMPSEST_REPLAY_URL. Documents that
+    cite no snapshot are listed as skipped. Exits 1 when a snapshot differs from its document or could not be
+    checked.
 
     Example: palimpsest verify --site example.com
     """
@@ -115,6 +118,13 @@ def verify(
         (r.name, r.site, None if r.similarity is None else round(r.similarity, 3), r.outcome, r.cited) for r in results
     ]
     render_table(["file", "site", "similarity", "outcome", "snapshot"], rows, fmt=format_)
+    counted = Counter(r.outcome.split(":")[0] for r in results)
+    summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counted.items()))
+    error(f"{plural(len(results), 'document')}: {summary or 'none imported'}")
+    failed = [r for r in results if r.failed]
+    if failed:
+        error(f"{plural(len(failed), 'snapshot')} did not show the imported text or could not be checked")
+        raise typer.Exit(code=1)
 
 
 def reextract(ctx: typer.Context) -> None:
