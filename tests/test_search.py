@@ -172,3 +172,68 @@ def test_e_mail_and_email_find_the_same_documents(tmp_path: Path) -> None:
     fts.build_index(con)
     for query in ("e-mail", "email", "E-Mail"):
         assert {h.site for h in fts.search(con, query)} == {"hyphen.example", "joined.example"}, query
+
+
+def test_the_exact_scan_finds_what_the_index_finds_for_every_word(db: Path) -> None:
+    con = connect(db)
+    fts.build_index(con)
+    for query, site, when in [
+        ("advertising partners", None, None),
+        ("parcels", "shop.example", None),
+        ("parcels", "shop.example", at("20170601000000")),
+        ("Parcels ADDRESS", None, at("20200101000000")),
+    ]:
+        indexed = {(h.site, h.version) for h in fts.search(con, query, site=site, at=when)}
+        scanned = fts.scan(con, query, site=site, at=when)
+        assert {(h.site, h.version) for h in scanned} == indexed, query
+        assert all(h.score >= 1 and h.first_seen for h in scanned)
+    assert fts.scan(con, "parcels zeppelin") == []  # every word must occur
+    assert "advertising" in fts.scan(con, "advertising", site="shop.example")[0].snippet
+
+
+def test_search_scans_when_the_stale_index_cannot_be_rebuilt(db: Path, capsys, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # Another process reading the warehouse keeps a writer out: the index cannot be rebuilt, so search scans.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, sys, time; held = duckdb.connect({str(db)!r}, read_only=True);"
+         " print('open', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        code = main(["--db", str(db), "search", "advertising", "--format", "csv"])
+    finally:
+        holder.kill()
+        holder.wait()
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "note: the search index is out of date and another process holds the warehouse" in captured.err
+    rows = captured.out.splitlines()
+    assert rows[0] == "site,version,first seen,last seen,score,section,snippet" and len(rows) == 3
+    con = connect(db, read_only=True)
+    assert not fts.is_fresh(con)  # nothing was written
+
+
+def test_search_scans_a_warehouse_on_a_read_only_disk(db: Path, capsys, monkeypatch) -> None:
+    import duckdb
+
+    from palimpsest.warehouse import db as opening
+
+    real = duckdb.connect
+
+    def read_only_disk(target: str, read_only: bool = False, **options: object) -> duckdb.DuckDBPyConnection:
+        if not read_only:  # what duckdb 1.5.5 raises when the file's disk is mounted read-only
+            raise duckdb.IOException(f'IO Error: Cannot open file "{target}": Read-only file system')
+        return real(target, read_only=read_only, **options)
+
+    monkeypatch.setattr(opening.duckdb, "connect", read_only_disk)
+    code = main(["--db", str(db), "search", "parcels", "--site", "shop.example", "--format", "csv"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.err.splitlines() == [
+        "note: the search index is out of date and the warehouse cannot be written here (Read-only file system);"
+        " every text was scanned for the exact words"
+    ]
+    assert [row.split(",")[1] for row in captured.out.splitlines()[1:]] == ["1", "2", "3"]

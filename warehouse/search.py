@@ -20,8 +20,8 @@ from palimpsest.warehouse.db import warehouse
 from palimpsest.warehouse.search_index import TERM_SCORE, build_index, fingerprint, is_fresh, load_fts
 from palimpsest.warehouse.statements import numbers
 
-__all__ = ["TERM_SCORE", "Hit", "build_index", "ensure_index", "fingerprint", "is_fresh", "load_fts", "search",
-           "snippet"]  # fmt: skip
+__all__ = ["TERM_SCORE", "Hit", "build_index", "ensure_index", "fingerprint", "is_fresh", "load_fts", "scan",
+           "search", "snippet"]  # fmt: skip
 _SNIPPET = 160
 
 
@@ -145,6 +145,68 @@ def snippet(body: str, query: str, width: int = _SNIPPET) -> str:
     start = max(0, min(found) - width // 3) if found else 0
     piece = flat[start : start + width]
     return ("…" if start else "") + piece + ("…" if start + width < len(flat) else "")
+
+
+# The exact scan: every section (or whole text, for a version without sections) of the versions asked for that
+# holds each of the query's words, scored by how often they occur in it; a version's best part stands for it.
+_SCAN = """
+WITH kept AS (
+    SELECT site, version, first_seen, last_seen, text_id,
+           lead(first_seen) OVER (PARTITION BY site ORDER BY version) AS next_seen
+    FROM version WHERE $site IS NULL OR site = $site
+), parts AS (
+    SELECT k.site, k.version, k.first_seen, k.last_seen, b.heading, b.body
+    FROM kept AS k JOIN text_section AS s USING (text_id) JOIN section_text AS b USING (section_id)
+    WHERE $at IS NULL OR (k.first_seen <= $at AND (k.next_seen IS NULL OR k.next_seen > $at))
+    UNION ALL
+    SELECT k.site, k.version, k.first_seen, k.last_seen, NULL, t.text
+    FROM kept AS k JOIN policy_text AS t USING (text_id)
+    WHERE ($at IS NULL OR (k.first_seen <= $at AND (k.next_seen IS NULL OR k.next_seen > $at)))
+      AND NOT EXISTS (SELECT 1 FROM text_section AS s WHERE s.text_id = k.text_id)
+), matched AS (
+    SELECT *, lower(coalesce(heading || ' ', '') || body) AS words FROM parts
+), scored AS (
+    SELECT site, version, first_seen, last_seen, heading, body,
+           list_sum(list_transform($words, w -> (length(words) - length(replace(words, w, ''))) // length(w)))
+               AS score
+    FROM matched
+    WHERE list_bool_and(list_transform($words, w -> contains(words, w)))
+)
+SELECT site, version, first(first_seen), first(last_seen), max(score),
+       arg_max(heading, score), arg_max(body, score)
+FROM scored GROUP BY site, version
+ORDER BY max(score) DESC, site, version
+LIMIT $limit
+"""
+
+
+def scan(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    *,
+    site: str | None = None,
+    at: datetime | None = None,
+    limit: int = 20,
+) -> list[Hit]:
+    """Versions holding every word of ``query`` (case aside), found by reading every text, not the index: what a
+    warehouse that cannot be written (a read-only disk, another process holding it) answers while its index is
+    out of date. A version's score is how many times the words occur in its best section, most first."""
+    words = sorted(set(re.findall(r"\w+", query.lower())))
+    if not words:
+        return []
+    rows = con.execute(_SCAN, {"site": site, "at": at, "words": words, "limit": limit}).fetchall()
+    return [
+        Hit(
+            site_,
+            version,
+            first,
+            last,
+            float(score),
+            heading,
+            snippet(f"{heading}\n{body}" if heading else body, query),
+        )
+        for site_, version, first, last, score, heading, body in rows
+    ]
 
 
 def ensure_index(path, **options: object) -> bool:

@@ -10,7 +10,7 @@ import typer
 
 from palimpsest.cli.invocation import invocation
 from palimpsest.cli.output import console, error, plural, render_table
-from palimpsest.errors import BadInput
+from palimpsest.errors import BadInput, NotAWarehouse, WarehouseError, WarehouseLocked
 from palimpsest.timestamps import parse_timestamp
 from palimpsest.warehouse import export as exports
 from palimpsest.warehouse import queries
@@ -18,6 +18,8 @@ from palimpsest.warehouse import search as fts
 from palimpsest.warehouse.imports import read_documents
 
 FORMATS = ("table", "csv", "json")
+#: How long search waits for the write lock to rebuild a stale index before it scans instead (seconds).
+INDEX_WAIT = 2.0
 
 
 def search(
@@ -31,6 +33,8 @@ def search(
     """Full-text search (BM25) over every version and section; best matches first, one row per version.
 
     The index is rebuilt first when texts were added since it was built (after a crawl, import or reextract).
+    A warehouse that cannot be written then (a read-only disk, another process holding it) is searched by an
+    exact scan of every text instead, with a note: every word must occur, ranked by how often.
 
     Example: palimpsest search "third parties" --site example.com --at 2018
     """
@@ -40,11 +44,23 @@ def search(
         raise BadInput("--limit must be 1 or more")
     moment = parse_timestamp(at, end=True) if at else None
     run = invocation(ctx)
-    if fts.ensure_index(run.settings.db, on_wait=error, lock_timeout=run.settings.lock_timeout):
-        error("search index rebuilt: texts were added since it was built")
+    exact: str | None = None  # why the index cannot be brought up to date, when it cannot
+    try:
+        if fts.ensure_index(run.settings.db, on_wait=error, lock_timeout=min(run.settings.lock_timeout, INDEX_WAIT)):
+            error("search index rebuilt: texts were added since it was built")
+    except WarehouseLocked:
+        exact = "another process holds the warehouse"
+    except NotAWarehouse:
+        raise
+    except WarehouseError as err:
+        exact = f"the warehouse cannot be written here ({str(err).rsplit(': ', 1)[-1].strip()})"
     with run.warehouse() as con:
         name = queries.resolve_site(con, site) if site else None
-        hits = fts.search(con, query, site=name, at=moment, limit=limit)
+        if exact:
+            error(f"note: the search index is out of date and {exact}; every text was scanned for the exact words")
+            hits = fts.scan(con, query, site=name, at=moment, limit=limit)
+        else:
+            hits = fts.search(con, query, site=name, at=moment, limit=limit)
     columns = ["site", "version", "first seen", "last seen", "score", "section", "snippet"]
     rows = [(h.site, h.version, h.first_seen, h.last_seen, round(h.score, 3), h.heading or "", h.snippet) for h in hits]
     render_table(columns, rows, fmt=format_, title=f"{plural(len(hits), 'result')} for {query!r}")
