@@ -6,14 +6,18 @@ pywb or any other archive, which our tests and many users need.
 
 Prefect tasks never add retries on top of this one (STYLE lesson 5). Failures are sorted here:
 
-* transient (retried up to ``max_attempts``): connection errors, timeouts, truncated bodies, 5xx, 429;
-  429 and 503 also penalise the endpoint's limiter so the whole process slows down and waits out a cool-down;
+* transient (retried up to ``max_attempts``): connection errors, timeouts, truncated bodies, 5xx;
+* "slow down" (429, and 503, which IA sends when overloaded): retried after the endpoint's limiter has paused
+  and slowed every request to it (``fetchers/limiter.py``: a short pause, a slower pace, long cool-downs only
+  while the 429s go on); these retries do not spend the request's attempts;
 * terminal (raised at once, recorded by the caller): 403 blocked/excluded, 404 no-memento, other 4xx.
 
 When the archive cannot be reached at all, going on only piles up failures (and, on IA, hammers a firewall), so
-the client raises :class:`ArchiveUnreachable` and the crawl stops, to be resumed by a rerun: after a request
-spends every attempt on 429/503 (about a quarter of an hour of cool-downs), or after ``unreachable_after``
-requests in a row spend every attempt on connection errors or 5xx.
+the client raises :class:`ArchiveUnreachable` and the crawl stops, to be resumed by a rerun: when 429s continue
+after ``max_cooldowns`` long cool-downs in a row (``max_attempts − 1``: four, about a quarter of an hour of
+them, with no success anywhere on the endpoint in between), when one request has been
+told to slow down ``4 × max_attempts`` times, or after ``unreachable_after`` requests in a row spend every
+attempt on connection errors or 5xx.
 
 Archived responses are data, not errors: a replay answer carrying ``Memento-Datetime`` is returned whatever its
 status, because an archived 404 or 429 is a real capture of the site.
@@ -25,7 +29,9 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
@@ -35,6 +41,7 @@ from palimpsest import __version__
 from palimpsest.errors import (
     ArchiveError,
     ArchiveUnreachable,
+    BadInput,
     Blocked,
     NoMemento,
     RateLimited,
@@ -50,6 +57,9 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"palimpsest/{__version__} (+https://github.com/palimpsest-policy/palimpsest; privacy-policy history)"
 #: Bodies above this are cut off and recorded as an error: no policy page is that large (a 10 MB page still passes).
 MAX_BODY = 64 * 1024 * 1024
+#: A request told to slow down this many times per attempt it is allowed gives up (a pathological server only:
+#: the endpoint's cool-downs stop a crawl long before, unless other requests keep succeeding in between).
+SLOW_DOWNS_PER_ATTEMPT = 4
 
 
 @dataclass(frozen=True)
@@ -110,21 +120,39 @@ class ArchiveClient:
         cdx_rate: float = 24.0,
         replay_rate: float = 300.0,
         max_attempts: int = 5,
+        max_cooldowns: int | None = None,
         backoff: float = 2.0,
         unreachable_after: int = 5,
         timeout: tuple[float, float] = (10.0, 60.0),
         body_timeout: float = 300.0,
         limiter_options: dict[str, float] | None = None,
+        pace_dir: Path | None = None,
+        shared_limit: str | None = None,
+        rate_limit: Callable[[str], None] | None = None,
         session: requests.Session | None = None,
     ) -> None:
+        """``pace_dir``: share each endpoint's pace with the other processes using that directory.
+        ``shared_limit`` and ``rate_limit``: before each request, ``rate_limit("<shared_limit>-cdx")`` (or
+        ``-replay``) waits for a slot of the hosts' shared limit (Prefect's, given by the flows)."""
         self.cdx_url = cdx_url
         self.replay_url = replay_url if replay_url.endswith("/") else replay_url + "/"
+        if shared_limit and rate_limit is None:
+            raise BadInput(f"PALIMPSEST_SHARED_LIMIT={shared_limit!r}: this client was given no Prefect rate limit")
         options = limiter_options or {}
+        endpoints = {"cdx": (cdx_url, cdx_rate), "replay": (self.replay_url, replay_rate)}
         self.limiters: dict[str, RateLimiter] = {
-            "cdx": limiter_for(f"cdx {_endpoint(cdx_url)}", cdx_rate, **options),
-            "replay": limiter_for(f"replay {_endpoint(self.replay_url)}", replay_rate, **options),
+            kind: limiter_for(
+                f"{kind} {_endpoint(url)}",
+                rate,
+                pace_dir=pace_dir,
+                gate=_gate(rate_limit, f"{shared_limit}-{kind}") if shared_limit and rate_limit else None,
+                **options,
+            )
+            for kind, (url, rate) in endpoints.items()
         }
         self.max_attempts = max_attempts
+        # As before 2026-12, when every attempt of a request met a 429: five attempts, four cool-downs between.
+        self.max_cooldowns = max_attempts - 1 if max_cooldowns is None else max_cooldowns
         self.backoff = backoff
         self.unreachable_after = unreachable_after
         self.timeout = timeout
@@ -137,11 +165,14 @@ class ArchiveClient:
 
     @classmethod
     def from_settings(cls, settings, **options) -> ArchiveClient:
+        """A client as the settings say; ``rate_limit`` (Prefect's, from the flows) when a shared limit is set."""
         return cls(
             settings.cdx_url,
             settings.replay_url,
             cdx_rate=settings.cdx_rate,
             replay_rate=settings.replay_rate,
+            pace_dir=settings.pace_dir,
+            shared_limit=settings.shared_limit,
             **options,
         )
 
@@ -177,10 +208,10 @@ class ArchiveClient:
 
     def _get(self, kind: str, url: str, params: list[tuple[str, str]] | None) -> Answer:
         limiter = self.limiters[kind]
-        last: ArchiveError = ArchiveUnreachable(f"{url}: no attempt made", url=url)
-        for attempt in range(1, self.max_attempts + 1):
-            waited = limiter.acquire()
-            self.stats.count(kind, waited=waited, retry=attempt > 1)
+        attempt = slow_downs = 0
+        while True:
+            release = limiter.acquire()
+            self.stats.count(kind, waited=release.waited, retry=attempt + slow_downs > 0)
             try:
                 answer = self._send(url, params)
                 failure = _transient_failure(answer, kind)
@@ -190,25 +221,30 @@ class ArchiveClient:
                 limiter.relax()
                 self._failures_in_a_row = 0
                 return answer
-            last = failure
-            if isinstance(last, RateLimited):
-                pause = limiter.penalise(last.retry_after)
-                log.warning("%s: %s; slowing %s requests, sending nothing for %.1f s", url, last, kind, pause)
-            elif attempt < self.max_attempts:
-                # Jittered exponential back-off for this request only; the limiter still spaces everyone.
-                time.sleep(self.backoff * 2 ** (attempt - 1) * self._rng.uniform(0.5, 1.5))
-            if attempt < self.max_attempts:
-                log.info("retrying %s (attempt %d of %d): %s", url, attempt + 1, self.max_attempts, last)
-        self._give_up(kind, url, last)
-        raise last
+            if isinstance(failure, RateLimited):
+                slow_downs += 1
+                pause = limiter.penalise(failure.retry_after, sent_at=release.at)
+                if limiter.cooldowns > self.max_cooldowns or slow_downs >= SLOW_DOWNS_PER_ATTEMPT * self.max_attempts:
+                    self._give_up(kind, url, failure, slow_downs)
+                log.warning("%s: %s; slowing %s requests, sending nothing for %.1f s", url, failure, kind, pause)
+                continue
+            attempt += 1
+            if attempt >= self.max_attempts:
+                self._give_up(kind, url, failure, slow_downs)
+                raise failure
+            # Jittered exponential back-off for this request only; the limiter still spaces everyone.
+            time.sleep(self.backoff * 2 ** (attempt - 1) * self._rng.uniform(0.5, 1.5))
+            log.info("retrying %s (attempt %d of %d): %s", url, attempt + 1, self.max_attempts, failure)
 
-    def _give_up(self, kind: str, url: str, last: ArchiveError) -> None:
-        """Every attempt failed: raise ArchiveUnreachable when going on would only make things worse."""
+    def _give_up(self, kind: str, url: str, last: ArchiveError, slow_downs: int) -> None:
+        """Going on would only make things worse: raise ArchiveUnreachable (or let the caller raise ``last``)."""
         self._failures_in_a_row += 1
         if isinstance(last, RateLimited):
+            cooldowns = self.limiters[kind].cooldowns
             raise ArchiveUnreachable(
-                f"{url}: the archive still answers {kind} requests with 'slow down' after {self.max_attempts} "
-                f"attempts and cool-downs; stopped so as not to be blocked. Run the same command later to resume.",
+                f"{url}: the archive still answers {kind} requests with 'slow down' ({slow_downs} times for this "
+                f"request, {cooldowns} cool-down(s) in a row); stopped so as not to be blocked. "
+                f"Run the same command later to resume.",
                 url=url,
             ) from last
         if kind == "cdx" or self._failures_in_a_row >= self.unreachable_after:
@@ -238,6 +274,10 @@ class ArchiveClient:
                 ) from err
             headers = tuple((k, v) for k, v in response.raw.headers.items())
             return Answer(response.url, response.status_code, headers, body)
+
+
+def _gate(rate_limit: Callable[[str], None], name: str) -> Callable[[], None]:
+    return lambda: rate_limit(name)
 
 
 def _read_body(response: requests.Response, deadline: float) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -35,6 +36,11 @@ class Settings:
     warc_dir_override: Path | None = None
     #: Seconds to wait for another process's write lock on the warehouse before giving up.
     lock_timeout: float = 120.0
+    #: Where every process on this host that names the same directory keeps one shared pace per archive endpoint.
+    pace_dir_override: Path | None = None
+    #: Prefect global concurrency limits ``<name>-cdx`` and ``<name>-replay`` (with slot decay) that hosts behind
+    #: one address share; off unless named (see ``fetchers/limiter.py``).
+    shared_limit: str | None = None
 
     def __post_init__(self) -> None:
         for setting in fields(self):
@@ -48,6 +54,13 @@ class Settings:
         if self.warc_dir_override is not None:
             return self.warc_dir_override
         return self.db.with_name(self.db.name + ".warc")
+
+    @property
+    def pace_dir(self) -> Path:
+        """Where the shared pace files are: ``PALIMPSEST_PACE_DIR`` or ``<WARC dir>.pace/`` beside the WARC store."""
+        if self.pace_dir_override is not None:
+            return self.pace_dir_override
+        return self.warc_dir.parent / (self.warc_dir.name + ".pace")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -81,13 +94,15 @@ NAMES = {
     "replay_rate": ("PALIMPSEST_REPLAY_RATE", "--replay-rate"),
     "warc_dir_override": ("PALIMPSEST_WARC_DIR", "--warc-dir"),
     "lock_timeout": ("PALIMPSEST_LOCK_TIMEOUT", "--lock-timeout"),
+    "pace_dir_override": ("PALIMPSEST_PACE_DIR", "--pace-dir"),
+    "shared_limit": ("PALIMPSEST_SHARED_LIMIT", "--shared-limit"),
 }
 
 
 def _parse(name: str, raw: object, source: str) -> object:
     """``raw`` read as the setting ``name``; a bad value is a BadInput naming ``source`` (a variable or option)."""
     shown = f"{source}={raw!r}" if source.startswith("PALIMPSEST_") else f"{source} {raw}"
-    if name in {"db", "warc_dir_override"}:
+    if name in {"db", "warc_dir_override", "pace_dir_override"}:
         return Path(str(raw))
     if name in {"cdx_rate", "replay_rate", "lock_timeout"}:
         try:
@@ -117,6 +132,11 @@ def _web_url(value: object, shown: str) -> None:
         raise BadInput(f"{shown} is not an http(s) URL")
 
 
+def _limit_name(value: object, shown: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", str(value)):
+        raise BadInput(f"{shown} is not a concurrency limit name (letters, digits, '.', '_' and '-')")
+
+
 def _anything(value: object, shown: str) -> None:
     """Paths: any is accepted here; opening them says what is wrong."""
 
@@ -124,6 +144,8 @@ def _anything(value: object, shown: str) -> None:
 _CHECKS: dict[str, Callable[[object, str], None]] = {
     "db": _anything,
     "warc_dir_override": _anything,
+    "pace_dir_override": _anything,
+    "shared_limit": _limit_name,
     "cdx_url": _web_url,
     "replay_url": _web_url,
     "cdx_rate": _positive,

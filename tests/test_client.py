@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from palimpsest.errors import ArchiveUnreachable, Blocked, TransientArchiveError
@@ -67,7 +69,8 @@ def test_cdx_429_slows_the_client_down_then_succeeds() -> None:
         first, second = archive.hits
     assert len(result.captures) == 3
     assert client.limiters["cdx"].stats.penalties == 1
-    assert second.at - first.at >= 0.1  # the cool-down, however short the test makes it
+    # A lone 429 costs a short pause (a thirtieth of the cool-down, 2 s at the real scale), not a cool-down
+    assert second.at - first.at >= client.limiters["cdx"].pause
 
 
 @pytest.mark.parametrize("fault", ["cut-json", "truncate", "reset", "500", "503"])
@@ -130,13 +133,25 @@ def test_one_success_resets_the_count_of_failures_in_a_row() -> None:
             client.get_replay(url("20190301120000"))
 
 
-def test_replay_rate_limited_to_the_end_stops_the_run_at_once() -> None:
+def test_replay_rate_limited_to_the_end_stops_the_run_after_four_cool_downs() -> None:
+    """Short pauses while the 429s are young, then cool-downs of 0.1, 0.2, 0.4 and 0.8 s (a minute, doubling, at
+    the real scale); the 429 that answers the fourth cool-down stops the run, as before 2026-12 (five attempts,
+    four cool-downs between them)."""
     with FaultArchive(pages(1)) as archive:
         archive.always("20190101120000", "429")
-        client = quick_client(archive)
+        client = quick_client(archive, max_attempts=5)
         with pytest.raises(ArchiveUnreachable, match="slow down"):
             client.get_replay(f"{archive.replay_url}20190101120000id_/{URL}")
-    assert client.limiters["replay"].stats.penalties == 3
+        hits = [hit.at for hit in archive.hits]
+    limiter = client.limiters["replay"]
+    assert limiter.cooldowns == 5
+    gaps = [b - a for a, b in pairwise(hits)]
+    assert all(gap >= least for gap, least in zip(gaps[-4:], (0.1, 0.2, 0.4, 0.8), strict=True))
+    # on the limiter's own log (exact): what left between the first 429 and the first cool-down left within
+    # three quarters of a cool-down of that 429 (45 s at the real scale)
+    first_429 = limiter.stats.penalised[0][0]
+    young = [at for at in limiter.stats.releases if at > first_429][:-4]
+    assert young and young[-1] - first_429 <= 0.75 * limiter.cooldown
 
 
 def test_every_thread_gets_its_own_session() -> None:

@@ -1,4 +1,5 @@
-"""The limiter's guarantee: never more than the configured rate in any minute, under threads and 429 storms."""
+"""The limiter's guarantee, never more than the configured rate in any minute under threads and 429 storms, and its
+429 policy on a simulated clock: a short pause and a slower pace per 429, long cool-downs only when 429s go on."""
 
 from __future__ import annotations
 
@@ -53,62 +54,113 @@ def test_no_minute_ever_holds_more_than_the_rate(rate: int) -> None:
     assert releases[-1] - releases[0] == pytest.approx(180.0, rel=0.002)
 
 
-def test_a_429_stops_everything_for_a_minute_then_doubles() -> None:
+def test_a_lone_429_pauses_a_few_seconds_and_halves_the_pace() -> None:
+    """IA blocks an IP when its 429s are *ignored for a minute*; one 429 does not call for a minute of silence
+    (the policy until 2026-12), only for a pause and a slower pace."""
     fake = FakeTime()
     pace = limiter(24, fake)
+    base = pace.interval
     pace.acquire()
-    pauses = []
-    for _ in range(6):
-        penalised_at = fake.now
-        pauses.append(pace.penalise())
-        pace.acquire()
-        assert fake.now - penalised_at >= pauses[-1] - 1e-9  # nothing left before the cool-down ended
-    assert 60.0 <= pauses[0] <= 75.0
-    for before, after in pairwise(pauses[:4]):
+    fake.sleep(1.0)
+    penalised_at = fake.now
+    pause = pace.penalise()
+    assert 2.0 <= pause <= 3.0
+    assert pace.interval == pytest.approx(2 * base)
+    released = pace.acquire().at
+    assert released - penalised_at >= pause >= 1.0  # nothing leaves within a second of a 429
+
+
+def test_429s_that_go_on_become_a_minute_of_silence_then_doubling_cool_downs() -> None:
+    fake = FakeTime()
+    pace = limiter(24, fake)
+    first_429 = None
+    releases, pauses = [], []
+    for _ in range(9):
+        releases.append(pace.acquire().at)
+        first_429 = fake.now if first_429 is None else first_429
+        pauses.append(pace.penalise(sent_at=releases[-1]))
+    shorts = [p for p in pauses if p < 60.0]
+    cool_downs = pauses[len(shorts) :]
+    assert 2 <= len(shorts) <= 4 and pauses[: len(shorts)] == shorts  # short pauses first, doubling
+    for before, after in pairwise(shorts):
+        assert 2 * before / 1.5 <= after <= 2 * before * 1.5
+    assert 60.0 <= cool_downs[0] <= 75.0
+    for before, after in pairwise(cool_downs[:4]):
         assert 2 * before / 1.25 <= after <= 2 * before * 1.25  # doubles, give or take the jitter
-    assert pauses[-1] <= 900.0 * 1.25  # capped
+    assert max(cool_downs) <= 900.0 * 1.25  # capped
+    assert pace.cooldowns == len(cool_downs)
+    # 429s never go on for more than a minute: every request sent into them left within 45 s of the first,
+    # or after a full cool-down of silence
+    for before, after in pairwise(releases):
+        assert after - first_429 <= 45.0 or after - before >= 60.0
 
 
-def test_jitter_spreads_parallel_clients_and_never_shortens_the_cool_down() -> None:
+def test_jitter_spreads_parallel_clients_and_never_shortens_the_pause() -> None:
     rngs = [random.Random(seed) for seed in range(20)]  # noqa: S311 - seeded jitter, not cryptography
     pauses = {round(RateLimiter(24, rng=rng).penalise(), 3) for rng in rngs}
     assert len(pauses) > 10
-    assert min(pauses) >= 60.0
-    assert max(pauses) <= 75.0
+    assert min(pauses) >= 2.0
+    assert max(pauses) <= 3.0
 
 
 def test_retry_after_is_honoured_when_longer() -> None:
     fake = FakeTime()
     pace = limiter(24, fake)
     assert pace.penalise(retry_after=300.0) == 300.0
-    assert 60.0 <= limiter(24, fake).penalise(retry_after=5.0) <= 75.0
+    assert 2.0 <= limiter(24, fake).penalise(retry_after=0.5) <= 3.0  # never shorter than the pause
 
 
-def test_after_a_penalty_the_rate_comes_back_slowly() -> None:
+def test_the_pace_recovers_with_successes_and_with_time() -> None:
     fake = FakeTime()
-    pace = limiter(24, fake)
+    pace = limiter(24, fake, recovery_releases=10)
     base = pace.interval
-    pause = pace.penalise()
+    fake.sleep(pace.penalise())
     assert pace.interval == pytest.approx(2 * base)
-    fake.sleep(pause)
-    assert pace.interval == pytest.approx(2 * base)  # the ramp starts when the cool-down ends
-    fake.sleep(60.0)
-    assert pace.interval == pytest.approx(1.5 * base)  # one half-life later, half the excess is gone
-    fake.sleep(240.0)
-    assert pace.interval < base * 1.04  # five minutes on, within a few per cent of the configured rate
-    fake.sleep(600.0)
+    for _ in range(10):
+        pace.relax()
+    assert pace.interval == pytest.approx(1.5 * base)  # ten successes take half the excess away
+    for _ in range(60):
+        pace.relax()
     assert pace.interval == base
+    slow = limiter(24, fake, recovery_releases=None)  # no successes: the excess halves every minute
+    pause = slow.penalise()
+    fake.sleep(pause)
+    assert slow.interval == pytest.approx(2 * base)  # the ramp starts when the pause ends
+    fake.sleep(60.0)
+    assert slow.interval == pytest.approx(1.5 * base)
+    fake.sleep(600.0)
+    assert slow.interval == base
 
 
-def test_success_resets_the_cool_down_ladder() -> None:
+def test_success_resets_the_streak_and_the_cool_down_ladder() -> None:
     fake = FakeTime()
-    pace = limiter(24, fake)
+    pace = limiter(24, fake, streak_limit=0.0)  # every 429 a cool-down, as before 2026-12
     first = pace.penalise()
+    fake.sleep(first)
     second = pace.penalise()
+    fake.sleep(second)
+    assert pace.cooldowns == 2
     pace.relax()
+    assert pace.cooldowns == 0
     third = pace.penalise()
     assert second > 1.5 * first
     assert third < 1.3 * first
+
+
+def test_a_429_for_a_request_already_on_its_way_adds_a_pause_but_no_escalation() -> None:
+    """Four threads' requests in flight when the first 429 comes back all get 429s: one piece of news."""
+    fake = FakeTime()
+    pace = limiter(300, fake)
+    sent = [pace.acquire().at for _ in range(4)]
+    first = pace.penalise(sent_at=sent[0])
+    interval = pace.interval
+    fake.sleep(0.1)
+    later = [pace.penalise(sent_at=at) for at in sent[1:]]
+    assert pace.interval == interval  # the spacing doubled once, not four times
+    assert all(first - 0.1 - 1e-9 <= p <= 3.0 for p in later)  # each still blocks for at least a pause
+    assert pace.cooldowns == 0
+    news = pace.penalise(sent_at=pace.acquire().at)  # sent after the first 429 came back: news
+    assert news >= 2 * 2.0 and pace.interval == pytest.approx(2 * interval, rel=0.01)
 
 
 def test_threads_sharing_a_limiter_never_exceed_it_even_when_penalised() -> None:
@@ -133,7 +185,7 @@ def test_threads_sharing_a_limiter_never_exceed_it_even_when_penalised() -> None
     gaps = [b - a for a, b in pairwise(releases)]
     assert min(gaps) >= 60.0 / rate  # measured at release, under the lock: exact, whatever the threads did
     (at, pause) = penalised[0]
-    assert pause >= cooldown
+    assert pause >= pace.pause
     assert not [t for t in releases if at < t < at + pause], "a request left during the cool-down"
 
 
