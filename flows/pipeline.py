@@ -7,14 +7,14 @@ orchestration benchmark compares the two). Work is batched: a step handles many 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache, partial
 from pathlib import Path
 
-from palimpsest.errors import ExtractionError, PalimpsestError, UnusableText
+from palimpsest.errors import BadInput, ExtractionError, PalimpsestError, UnusableText
 from palimpsest.extractors import Extracted, extract_policy
 from palimpsest.extractors.html import EXTRACTOR
 from palimpsest.extractors.quality import OK
@@ -40,7 +40,22 @@ FETCH_WORKERS = 4
 @lru_cache(maxsize=8)
 def client_for(settings: Settings) -> ArchiveClient:
     """One client per archive and rates in this process; every client shares the per-endpoint limiters."""
-    return ArchiveClient.from_settings(settings)
+    return ArchiveClient.from_settings(settings, rate_limit=prefect_rate_limit)
+
+
+def prefect_rate_limit(name: str) -> None:
+    """Take a slot of Prefect's global concurrency limit ``name``, which hosts behind one address share
+    (``PALIMPSEST_SHARED_LIMIT``; ``fetchers/limiter.py`` says how to create it)."""
+    from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError  # noqa: PLC0415 - lazy: prefect, 1.3 s
+    from prefect.concurrency.sync import rate_limit  # noqa: PLC0415 - lazy: prefect, 1.3 s
+
+    try:
+        rate_limit(name, strict=True)
+    except ConcurrencySlotAcquisitionError as err:
+        raise BadInput(
+            f"PALIMPSEST_SHARED_LIMIT: no slot of Prefect's limit {name!r} ({err}); it must exist with slot decay: "
+            f"prefect gcl create {name} --limit 1 --slot-decay-per-second <requests a second>"
+        ) from err
 
 
 def find_captures(settings: Settings, url: str, from_: datetime | None, to: datetime | None) -> SearchResult:
@@ -69,6 +84,8 @@ def plan_captures(
         inferred = store.inferred_captures(con, site, urls) if sampled else set()
         run_id = store.extraction_run(con, EXTRACTOR)
         known = store.extractions_for(con, run_id, [c.digest for c in captures])
+        waiting = [c.key for c in captures if c.key not in settled and c.digest not in known]
+        stored = store.stored_payloads(con, waiting)
     decided: list[CaptureRow] = []
     groups: dict[tuple, list[Capture]] = {}
     run: list[Capture] | None = None
@@ -99,6 +116,7 @@ def plan_captures(
         known=known,
         settled=frozenset(settled),
         inferred=frozenset(inferred),
+        stored=stored,
     )
 
 
@@ -112,17 +130,24 @@ def group_key(capture: Capture) -> tuple:
 # --- 3. fetch -------------------------------------------------------------------------------------------------
 
 
-def fetch_captures(settings: Settings, groups: tuple[tuple[Capture, ...], ...]) -> list[FetchOutcome]:
+def fetch_captures(
+    settings: Settings,
+    groups: tuple[tuple[Capture, ...], ...],
+    stored: dict[tuple, tuple] | None = None,
+    stop: threading.Event | None = None,
+) -> list[FetchOutcome]:
     """Fetch one member of each group and keep the bytes in the WARC store. Failures become outcomes.
 
     Groups are fetched by a few threads at once (the limiter still spaces every request), so that an archive
-    that takes a second to answer, as IA often does, can still be asked at the configured rate.
+    that takes a second to answer, as IA often does, can still be asked at the configured rate. A group with a
+    member in ``stored`` (raw bytes kept by a crawl interrupted before it extracted them: capture key to status,
+    location and WARC ref) is read back from the store instead. Once ``stop`` is set, the groups not started
+    are left for the next crawl and what has come back is returned at once; the fetches in flight are dropped.
     """
+    outcomes, groups = _read_back(settings, groups, stored or {})
     client = client_for(settings)
-    with ThreadPoolExecutor(max_workers=max(1, min(FETCH_WORKERS, len(groups)))) as pool:
-        results = list(pool.map(partial(fetch_group, client), groups))
+    results = _fetch_until(partial(fetch_group, client), groups, stop or threading.Event())
     warcs = warc_store_for(settings.warc_dir)
-    outcomes: list[FetchOutcome] = []
     for result in results:
         for stray in result.strays:
             try:
@@ -140,6 +165,65 @@ def fetch_captures(settings: Settings, groups: tuple[tuple[Capture, ...], ...]) 
             continue
         outcomes.append(FetchOutcome(result.fetched.served, result.fetched, ref, group=result.group))
     return outcomes
+
+
+def _read_back(
+    settings: Settings, groups: tuple[tuple[Capture, ...], ...], stored: dict[tuple, tuple]
+) -> tuple[list[FetchOutcome], tuple[tuple[Capture, ...], ...]]:
+    """The groups whose bytes the raw store holds, read back as outcomes; and the groups left to fetch."""
+    if not stored:
+        return [], groups
+    warcs = warc_store_for(settings.warc_dir)
+    outcomes, rest = [], []
+    for group in groups:
+        member = next((c for c in group if c.key in stored), None)
+        if member is None:
+            rest.append(group)
+            continue
+        status, location, *where = stored[member.key]
+        ref = WarcRef(*where)
+        try:
+            kept = warcs.read(ref)
+        except WarcStoreError:
+            rest.append(group)  # lost since: fetch it again
+            continue
+        page = Fetched(member, status, kept.headers, kept.body, member.timestamp, location, served_url=member.original)
+        outcomes.append(FetchOutcome(member, page, ref, group=group, reused=True))
+    return outcomes, tuple(rest)
+
+
+def _fetch_until(work: Callable, groups: tuple, stop: threading.Event) -> list:
+    """``work(group)`` for each group on up to FETCH_WORKERS threads, results in the groups' order; once ``stop``
+    is set, only the results already in. The threads are daemons: one still waiting on the archive when the
+    crawl is interrupted neither delays the exit nor decides anything."""
+    queue = list(enumerate(groups))
+    results: dict[int, object] = {}
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while not stop.is_set() and not failures:
+            with lock:
+                if not queue:
+                    return
+                index, group = queue.pop(0)
+            try:
+                result = work(group)
+            except BaseException as err:  # handed to the caller's thread, raised there
+                failures.append(err)
+                return
+            with lock:
+                results[index] = result
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, min(FETCH_WORKERS, len(groups))))]
+    for thread in threads:
+        thread.start()
+    while not stop.is_set() and (alive := [thread for thread in threads if thread.is_alive()]):
+        alive[0].join(0.1)
+    if failures:
+        raise failures[0]
+    with lock:
+        return [results[index] for index in sorted(results)]
 
 
 @lru_cache(maxsize=8)
@@ -214,16 +298,23 @@ def text_row(extracted: Extracted) -> TextRow:
 
 
 def store_results(
-    settings: Settings, plan: Plan, fetched: list[FetchOutcome], extracted: list[ExtractOutcome]
+    settings: Settings,
+    plan: Plan,
+    fetched: list[FetchOutcome],
+    extracted: list[ExtractOutcome],
+    *,
+    interrupted: bool = False,
 ) -> StoreSummary:
-    """Write payloads, texts, extractions and every capture's outcome in one transaction."""
+    """Write payloads, texts, extractions and every capture's outcome in one transaction. ``interrupted``: the
+    crawl stops, and fetched captures not extracted are kept as ``error:interrupted`` with their raw bytes, which
+    the next crawl reads back instead of fetching."""
     summary = StoreSummary()
     by_capture = {e.capture.key: e for e in extracted}
     rows = list(plan.decided)
     payloads, texts, extractions = [], [], []
     for outcome in fetched:
         capture, group, page = outcome.capture, outcome.group, outcome.fetched
-        if page is not None and outcome.ref is not None:
+        if page is not None and outcome.ref is not None and not outcome.reused:
             summary.fetched += 1
             payloads.append(_payload(capture, page, outcome.ref))
         if outcome.error or page is None:
@@ -236,7 +327,8 @@ def store_results(
             continue
         result = by_capture.get(capture.key)
         if result is None or result.extraction is None:
-            rows.extend(_row(plan.site, c, "error:not-extracted") for c in group)
+            unextracted = "error:interrupted" if interrupted else "error:not-extracted"
+            rows.extend(_row(plan.site, c, unextracted) for c in group)
             continue
         extractions.append(result.extraction)
         if result.text is not None:

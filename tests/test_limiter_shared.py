@@ -155,3 +155,28 @@ def test_with_a_shared_limit_every_request_first_takes_a_slot_of_it() -> None:
     alone = ArchiveClient("http://elsewhere.example/cdx", "http://elsewhere.example/web/", rate_limit=asked.append)
     alone.limiters["cdx"].acquire()
     assert len(asked) == 3  # no shared limit named: no slot asked for
+
+
+@pytest.mark.slow
+def test_prefect_global_limits_with_slot_decay_pace_hosts(prefect_harness: None) -> None:
+    """Against Prefect's temporary API: the flows' rate limit waits for the decaying slot, and a missing limit
+    (or one without decay) is a clear error, not a silent pass (Prefect's ``strict=False`` would skip it)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+
+    from palimpsest.flows.pipeline import prefect_rate_limit
+
+    with get_client(sync_client=True) as prefect:
+        prefect.create_global_concurrency_limit(
+            GlobalConcurrencyLimitCreate(name="office-replay", limit=1, slot_decay_per_second=4.0)
+        )
+        prefect.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name="office-cdx", limit=1))
+    taken = []
+    for _ in range(4):
+        prefect_rate_limit("office-replay")
+        taken.append(time.monotonic())
+    assert min(b - a for a, b in pairwise(taken)) >= 0.2  # a slot decays in 0.25 s; Prefect retries on its own
+    with pytest.raises(BadInput, match="prefect gcl create office-nothing --limit 1"):
+        prefect_rate_limit("office-nothing")
+    with pytest.raises(BadInput, match="slot decay"):
+        prefect_rate_limit("office-cdx")
