@@ -12,11 +12,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
+import signal
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import NamedTuple
@@ -290,27 +293,89 @@ class _Crawl:
         fetched_out: list | None = None,
         extracted_out: list | None = None,
     ) -> pipeline.StoreSummary | None:
-        """Fetch, extract and store ``groups`` batch by batch; the last store's summary, or None if none."""
+        """Fetch, extract and store ``groups`` batch by batch; the last store's summary, or None if none.
+
+        Ctrl-C stops at once: the groups not yet asked for are dropped, and what was fetched but not stored is
+        kept (its raw bytes, and its captures as ``error:interrupted``, which the next crawl reads back from the
+        raw store rather than fetch again). Each store runs to its end first, so no batch is half written.
+        """
         batches = list(_batches(groups, self.batch_size))
         self.report.to_fetch += len(groups)
         summary = None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as pool:
-            pending = self._submit(pool, batches[0]) if batches else None
+        stop = threading.Event()
+        pending = self._submit(plan, batches[0], stop) if batches else None
+        fetched: list | None = None
+        try:
             for index in range(len(batches)):
-                fetched = pending.result()  # type: ignore[union-attr]
+                fetched, pending = pending.result(), None  # type: ignore[union-attr]
                 if index + 1 < len(batches):
-                    pending = self._submit(pool, batches[index + 1])
+                    pending = self._submit(plan, batches[index + 1], stop)
                 extracted = self.steps.extract_texts(fetched)
                 self.report.extracted += len(extracted)
-                summary = self.store(replace(plan, decided=()), fetched, extracted)
+                with _interrupts_deferred():
+                    summary = self.store(replace(plan, decided=()), fetched, extracted)
+                    stored, fetched = fetched, None
                 if fetched_out is not None and extracted_out is not None:
-                    fetched_out.extend(fetched)
+                    fetched_out.extend(stored)
                     extracted_out.extend(extracted)
+        except KeyboardInterrupt:
+            stop.set()
+            with _interrupts_deferred():
+                self._keep_fetched(plan, fetched, pending)
+            raise
         return summary
 
-    def _submit(self, pool: ThreadPoolExecutor, batch: tuple) -> Future:
-        # The copied context carries a Prefect flow run (when there is one) into the prefetching thread.
-        return pool.submit(contextvars.copy_context().run, self.steps.fetch_captures, self.settings, batch)
+    def _keep_fetched(self, plan: pipeline.Plan, fetched: list | None, pending: Future | None) -> None:
+        """On an interrupt: store what was fetched and not stored, the batch in hand and what the batch being
+        fetched has brought back so far, unextracted (extraction would hold the exit up for seconds)."""
+        kept = list(fetched or [])
+        if pending is not None:
+            # A failed fetch (the archive gone) brings nothing to keep; a slow one is not waited for.
+            with contextlib.suppress(Exception, KeyboardInterrupt):
+                more = pending.result(timeout=STOP_WAIT)
+                if more is not fetched:  # not the batch in hand, taken from the future as the interrupt came
+                    kept.extend(more)
+        if kept:
+            self.report.fetched += self.steps.store_results(
+                self.settings, replace(plan, decided=()), kept, [], interrupted=True
+            ).fetched
+
+    def _submit(self, plan: pipeline.Plan, batch: tuple, stop: threading.Event) -> Future:
+        """Fetch ``batch`` on a daemon thread (an interrupted crawl does not wait for it). The copied context
+        carries a Prefect flow run (when there is one) into the thread."""
+        stored = {c.key: plan.stored[c.key] for group in batch for c in group if c.key in plan.stored}
+        future: Future = Future()
+        context = contextvars.copy_context()
+
+        def run() -> None:
+            try:
+                future.set_result(context.run(self.steps.fetch_captures, self.settings, batch, stored, stop))
+            except BaseException as err:  # handed to the crawl's thread through the future
+                future.set_exception(err)
+
+        threading.Thread(target=run, name="prefetch", daemon=True).start()
+        return future
+
+
+#: How long an interrupted crawl waits for the batch being fetched to hand over what it has (seconds).
+STOP_WAIT = 1.0
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C until the block ends, so that a store is never cut in the middle; then raise it. Only the
+    main thread receives signals, so elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: caught.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _batches(items: Sequence, size: int) -> Iterator[tuple]:

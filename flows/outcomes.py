@@ -29,6 +29,8 @@ class Plan:
     known: dict[str, ExtractionRow] = field(default_factory=dict)
     settled: frozenset[tuple] = frozenset()
     inferred: frozenset[tuple] = frozenset()
+    #: Raw bytes already stored for captures still to decide, by capture key: (status, location, WARC ref).
+    stored: dict[tuple, tuple] = field(default_factory=dict)
 
     @property
     def to_fetch(self) -> tuple[Capture, ...]:
@@ -51,6 +53,8 @@ class FetchOutcome:
     error: str | None = None  # "error:<reason>" or "skipped:<reason>"
     detail: str | None = None
     group: tuple[Capture, ...] = ()
+    #: The bytes were read back from the raw store (kept by a crawl interrupted before it extracted them).
+    reused: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from palimpsest.warehouse.texts import require_text_ids, save_sections, save_tex
 
 __all__ = [
     "RETRYABLE",
+    "capture_outcomes",
     "ensure_site",
     "extraction_run",
     "extractions_for",
@@ -34,6 +35,7 @@ __all__ = [
     "save_texts",
     "settled_captures",
     "site_name",
+    "stored_payloads",
 ]
 
 #: Outcomes worth fetching again on a rerun: the archive, the network or the local disk failed, not the page.
@@ -45,6 +47,7 @@ RETRYABLE = (
     "error:digest-mismatch",
     "error:warc-write",
     "error:raw-missing",
+    "error:interrupted",
 )
 
 
@@ -250,6 +253,26 @@ def inferred_captures(con: duckdb.DuckDBPyConnection, site: str, urls: Iterable[
         [site, sorted(set(urls))],
     ).fetchall()
     return {(url, ts, digest) for url, ts, digest in rows}
+
+
+def stored_payloads(
+    con: duckdb.DuckDBPyConnection, keys: Iterable[tuple[str, datetime, str]]
+) -> dict[tuple[str, datetime, str], tuple[int, str | None, str, int, int]]:
+    """For each (url, timestamp, digest) of ``keys`` whose raw bytes are stored: (status, location, WARC file,
+    offset, length)."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    urls, stamps, digests = (list(column) for column in zip(*keys, strict=True))
+    rows = con.execute(
+        """
+        SELECT url, ts, digest, status, location, warc_file, warc_offset, warc_length FROM payload
+        JOIN (SELECT unnest(?::VARCHAR[]) AS url, unnest(?::TIMESTAMPTZ[]) AS ts, unnest(?::VARCHAR[]) AS digest)
+            USING (url, ts, digest)
+        """,
+        [urls, stamps, digests],
+    ).fetchall()
+    return {(url, ts, digest): tuple(rest) for url, ts, digest, *rest in rows}
 
 
 def capture_outcomes(
