@@ -96,6 +96,8 @@ class Release(NamedTuple):
 
 
 class RateLimiter:
+    """One endpoint's pace: ``acquire`` before each request, ``penalise`` after a 429/503, ``relax`` after a success."""
+
     def __init__(
         self,
         per_minute: float,

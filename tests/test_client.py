@@ -133,7 +133,7 @@ def test_one_success_resets_the_count_of_failures_in_a_row() -> None:
             client.get_replay(url("20190301120000"))
 
 
-def test_replay_rate_limited_to_the_end_stops_the_run_after_four_cool_downs() -> None:
+def test_replay_rate_limited_to_the_end_stops_the_run_at_once() -> None:
     """Short pauses while the 429s are young, then cool-downs of 0.1, 0.2, 0.4 and 0.8 s (a minute, doubling, at
     the real scale); the 429 that answers the fourth cool-down stops the run, as before 2026-12 (five attempts,
     four cool-downs between them)."""
