@@ -198,3 +198,18 @@ def test_the_crawl_summary_counts_the_outcomes_stored_after_versions_are_rebuilt
     assert stored == {"version": 3, "same-text": 3}
     assert dict(report.outcomes) == stored  # not same-text 6, as counted before the rebuild
     assert dict(again.outcomes) == {}  # a rerun stores nothing new
+
+
+def test_a_sqlite_file_or_a_warehouse_that_cannot_be_created_is_one_line(tmp_path: Path, capsys) -> None:
+    import sqlite3
+
+    lite = tmp_path / "notes.sqlite"
+    sqlite3.connect(lite).execute("CREATE TABLE t (a)").connection.commit()
+    assert main(["--db", str(lite), "history", "shop.example"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: {lite} is a SQLite database, not a DuckDB file, so not a Palimpsest warehouse\n"
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    assert main(["--db", str(blocked / "w.duckdb"), "crawl", "https://shop.example/privacy"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: cannot create {blocked}, the warehouse's folder: it is a file\n"

@@ -57,8 +57,13 @@ def connect(
         file = Path(target)
         if read_only and not file.exists():
             raise WarehouseError(f"no warehouse at {file}; run `palimpsest crawl` first or set PALIMPSEST_DB")
+        _refuse_sqlite(file)
         if not read_only:
-            file.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                why = "it is a file" if file.parent.is_file() else err.strerror
+                raise WarehouseError(f"cannot create {file.parent}, the warehouse's folder: {why}") from err
     with _OPENING:
         if not read_only and target != ":memory:" and not Path(target).exists():
             _create(Path(target))
@@ -119,7 +124,14 @@ def _create(file: Path) -> None:
     link fails if another process created the warehouse meanwhile; its file is kept and ours discarded."""
     _remove_abandoned(file)
     temporary = file.with_name(f"{file.name}.new-{os.getpid()}")
-    con = duckdb.connect(str(temporary), config=dict(_CONFIG))
+    try:
+        con = duckdb.connect(str(temporary), config=dict(_CONFIG))
+    except duckdb.IOException as err:
+        reason = str(err).rsplit(": ", 1)[-1].strip()
+        raise WarehouseError(
+            f"cannot create the warehouse {file} ({reason}); check --db or PALIMPSEST_DB, and that its folder is "
+            "writable"
+        ) from err
     try:
         con.execute("SET TimeZone = 'UTC'")
         migrate(con)
@@ -135,6 +147,17 @@ def _create(file: Path) -> None:
             temporary.replace(file)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _refuse_sqlite(file: Path) -> None:
+    """A SQLite database given as the warehouse is named as such (DuckDB would answer "INSTALL sqlite")."""
+    try:
+        with file.open("rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return
+    if head == b"SQLite format 3\x00":
+        raise NotAWarehouse(f"{file} is a SQLite database, not a DuckDB file, so not a Palimpsest warehouse")
 
 
 def _remove_abandoned(file: Path) -> None:

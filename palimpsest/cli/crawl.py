@@ -42,6 +42,7 @@ def crawl(
         raise BadInput(f"--sample must be one of {', '.join(SAMPLES)}, not {sample!r}")
     window(from_, to)
     run = invocation(ctx)
+    run.check_writable()
     prepare_prefect(verbose=run.verbose)
     from palimpsest.cli.progress import crawl_progress  # noqa: PLC0415 - lazy: trafilatura, 0.65 s
     from palimpsest.flows import crawl_policy  # noqa: PLC0415 - lazy: Prefect, 1.5 s

@@ -31,6 +31,7 @@ def discover(
     if site is not None:
         site = site_name(site)
     run = invocation(ctx)
+    run.check_writable()
     prepare_prefect(verbose=run.verbose)
     from palimpsest.cli.progress import crawl_progress  # noqa: PLC0415 - lazy: trafilatura, 0.65 s
     from palimpsest.flows import discover_policy  # noqa: PLC0415 - lazy: Prefect, 1.5 s
@@ -62,6 +63,7 @@ def crawl_sites(
     if workers < 1:
         raise BadInput("--workers must be at least 1")
     run = invocation(ctx)
+    run.check_writable()
     prepare_prefect(verbose=run.verbose)
     from palimpsest.cli.progress import crawl_progress  # noqa: PLC0415 - lazy: trafilatura, 0.65 s
     from palimpsest.flows import crawl_sites as flow  # noqa: PLC0415 - lazy: Prefect, 1.5 s
@@ -81,6 +83,7 @@ def refresh(
     Example: palimpsest refresh --feed changes.xml
     """
     run = invocation(ctx)
+    run.check_writable()
     prepare_prefect(verbose=run.verbose)
     from palimpsest.cli.progress import crawl_progress  # noqa: PLC0415 - lazy: trafilatura, 0.65 s
     from palimpsest.flows import refresh_all  # noqa: PLC0415 - lazy: Prefect, 1.5 s

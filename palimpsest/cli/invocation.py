@@ -29,6 +29,12 @@ class Invocation:
         ) as con:
             yield con
 
+    def check_writable(self) -> None:
+        """Open the warehouse for writing once before a crawl starts Prefect, so that a path that cannot hold it,
+        a file that is not one or a lock held elsewhere is said in a second, not after Prefect's start-up."""
+        with self.warehouse(write=True):
+            pass
+
 
 def invocation(ctx: typer.Context) -> Invocation:
     """The invocation the global options made (the environment's settings when a command runs on its own)."""
