@@ -20,7 +20,8 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 def parse_timestamp(value: str, *, end: bool = False) -> datetime:
     """Parse a user timestamp to an aware UTC datetime.
 
-    A partial digit form names a period; ``end=True`` gives its last second (for ``--to``), otherwise its first.
+    A partial digit form names a period; ``end=True`` gives its last second (for ``--to`` alone), otherwise its
+    first: ``--at`` and ``--from`` everywhere, as DuckDB reads ``TIMESTAMPTZ '2016-05-06'``.
     """
     text = value.strip()
     iso_date = _ISO_DATE.fullmatch(text)

@@ -117,7 +117,7 @@ def test_show_text_only_prints_nothing_else(db: Path, capsys: pytest.CaptureFixt
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--at", "2014"], "shop.example has no policy version seen at or before 2014-12-31 23:59:59 UTC"),
+        (["--at", "2014"], "shop.example has no policy version seen at or before 2014-01-01 00:00:00 UTC"),
         (["--version", "9"], "shop.example has no version 9 (it has 3)"),
     ],
 )

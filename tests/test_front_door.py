@@ -213,3 +213,22 @@ def test_a_sqlite_file_or_a_warehouse_that_cannot_be_created_is_one_line(tmp_pat
     assert main(["--db", str(blocked / "w.duckdb"), "crawl", "https://shop.example/privacy"]) == 1
     err = capsys.readouterr().err
     assert err == f"error: cannot create {blocked}, the warehouse's folder: it is a file\n"
+
+
+def test_at_means_the_first_second_everywhere_as_policy_at_reads_it(tmp_path: Path, capsys) -> None:
+    from palimpsest.warehouse import connect
+
+    db = history_file(tmp_path / "w.duckdb", "shop.example")
+    policy = tmp_path / "p.md"
+    policy.write_text("# Privacy\n\nWe now sell nothing at all, ever.", encoding="utf-8")
+    assert main(["--db", str(db), "import", str(policy), "--site", "shop.example", "--at", "2030-05"]) == 0
+    assert "as shop.example at 2030-05-01 00:00:00" in capsys.readouterr().out
+    assert main(["--db", str(db), "show", "shop.example", "--at", "2030-05", "--text-only"]) == 0
+    shown = capsys.readouterr().out
+    assert "sell nothing" in shown  # in force from the moment it was imported at
+    con = connect(db, read_only=True)
+    (text,) = con.execute("SELECT text FROM policy_at('shop.example', TIMESTAMPTZ '2030-05-01')").fetchone()
+    con.close()
+    assert shown == text + "\n"
+    assert main(["--db", str(db), "search", "sell nothing", "--at", "2030-05", "--format", "csv"]) == 0
+    assert "shop.example,4,2030-05-01T00:00:00+00:00" in capsys.readouterr().out

@@ -42,7 +42,7 @@ def search(
         raise BadInput(f"--format must be one of {', '.join(FORMATS)}")
     if limit < 1:
         raise BadInput("--limit must be 1 or more")
-    moment = parse_timestamp(at, end=True) if at else None
+    moment = parse_timestamp(at) if at else None
     run = invocation(ctx)
     exact: str | None = None  # why the index cannot be brought up to date, when it cannot
     try:

@@ -140,7 +140,7 @@ def show(
     site: Annotated[str, typer.Argument(help="A tracked site")],
     at: Annotated[
         str | None,
-        typer.Option(help="The policy in force at this time (YYYY…, ISO 8601); a date means the end of that day"),
+        typer.Option(help="The policy in force at this time (YYYY…, ISO 8601); a date means its first second"),
     ] = None,
     version: Annotated[int | None, typer.Option(help="One version by number")] = None,
     text_only: Annotated[bool, typer.Option("--text-only", help="Print the text alone, without provenance")] = False,
@@ -148,9 +148,9 @@ def show(
     """The policy text in force at a time, or one version (default: the latest), after a provenance header.
 
     The header names the version, the archived snapshot that shows this text (for --at, the last capture at or
-    before that time) and the extractor that produced it. A date or a partial time names a period, and --at
-    takes its end: --at 2016-05-06 is the text in force at 23:59:59 UTC that day. (In SQL, policy_at takes the
-    exact moment it is given.)
+    before that time) and the extractor that produced it. Times are UTC; a date or a partial time means its first
+    second, in every command's --at and --from (only --to means the end of its period): --at 2016-05-06 is the
+    text in force at 00:00:00 UTC that day, as policy_at(site, TIMESTAMPTZ '2016-05-06') answers in SQL.
 
     Example: palimpsest show example.com --at 2016-05-01
     """
@@ -158,7 +158,7 @@ def show(
         raise BadInput("give --at or --version, not both")
     run = invocation(ctx)
     current = run.settings
-    moment = parse_timestamp(at, end=True) if at else None
+    moment = parse_timestamp(at) if at else None
     with run.warehouse() as con:
         found = load_history(con, queries.resolve_site(con, site))
         if not found.versions:
