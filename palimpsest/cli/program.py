@@ -81,6 +81,14 @@ def _options(
         float | None,
         typer.Option(help="Seconds to wait for another writer's lock [env PALIMPSEST_LOCK_TIMEOUT; 120]"),
     ] = None,
+    pace_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where this host's processes share each archive's pace [env PALIMPSEST_PACE_DIR]"),
+    ] = None,
+    shared_limit: Annotated[
+        str | None,
+        typer.Option(help="Prefect limits NAME-cdx/-replay that hosts share [env PALIMPSEST_SHARED_LIMIT]"),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's and the fetcher's logs.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
@@ -95,6 +103,8 @@ def _options(
         replay_rate=replay_rate,
         warc_dir_override=warc_dir,
         lock_timeout=lock_timeout,
+        pace_dir_override=pace_dir,
+        shared_limit=shared_limit,
     )
     ctx.obj = Invocation(settings, verbose)
 
