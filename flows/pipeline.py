@@ -25,6 +25,7 @@ from palimpsest.fetchers.warcstore import WarcStoreError
 from palimpsest.flows.outcomes import ExtractOutcome, FetchOutcome, Plan, StoreSummary
 from palimpsest.settings import Settings
 from palimpsest.warehouse import store, warehouse
+from palimpsest.warehouse.lake import transaction
 from palimpsest.warehouse.rows import CaptureRow, ExtractionRow, PayloadRow, SectionRow, TextRow
 from palimpsest.warehouse.versions import rebuild_versions
 
@@ -335,15 +336,17 @@ def store_results(
             texts.append(result.text)
         rows.extend(_from_extraction(plan.site, c, result.extraction) for c in group)
     with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
-        con.execute("BEGIN TRANSACTION")
-        store.save_payloads(con, payloads)
-        store.save_texts(con, texts)
-        # The first text stored under a hash is the one kept (save_texts), so its sections are the ones stored.
-        first = {text.text_sha256: text for text in reversed(texts)}
-        store.save_sections(con, [section for text in first.values() for section in text.sections])
-        store.save_extractions(con, plan.run_id, extractions)
-        summary.rows = store.save_captures(con, rows, archive=(settings.cdx_url, settings.replay_url))
-        con.execute("COMMIT")
+
+        def write() -> int:  # one transaction; on a lake, run again whole if another writer came first
+            store.save_payloads(con, payloads)
+            store.save_texts(con, texts)
+            # The first text stored under a hash is the one kept (save_texts), so its sections are the ones stored.
+            first = {text.text_sha256: text for text in reversed(texts)}
+            store.save_sections(con, [section for text in first.values() for section in text.sections])
+            store.save_extractions(con, plan.run_id, extractions)
+            return store.save_captures(con, rows, archive=(settings.cdx_url, settings.replay_url))
+
+        summary.rows = transaction(con, write)
         summary.moves = store.redirect_moves(con, plan.site, plan.originals)
     for row in rows:
         summary.outcomes[outcome_kind(row.outcome)] += 1

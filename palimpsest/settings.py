@@ -21,13 +21,56 @@ from palimpsest.errors import BadInput
 
 IA_CDX_URL = "https://web.archive.org/cdx/search/cdx"
 IA_REPLAY_URL = "https://web.archive.org/web/"
+#: A warehouse named ``ducklake:…`` is a DuckLake catalog rather than a DuckDB file.
+LAKE_PREFIX = "ducklake:"
+
+
+@dataclass(frozen=True)
+class Lake:
+    """A DuckLake as the warehouse: its catalog as DuckLake names it after ``ducklake:`` (``postgres:dbname=…
+    host=…``, ``sqlite:PATH`` or ``PATH.ducklake``) and where its data files go (a directory or an ``s3://`` URL;
+    None: where the catalog already says, or DuckLake's default beside a catalog file)."""
+
+    catalog: str
+    data: str | None = None
+
+    @classmethod
+    def parse(cls, target: str, data: str | None = None) -> Lake:
+        """The lake ``ducklake:…`` names; a BadInput when nothing follows the prefix."""
+        catalog = target.removeprefix(LAKE_PREFIX).strip()
+        if not target.startswith(LAKE_PREFIX) or not catalog:
+            raise BadInput(
+                f"{target!r} names no DuckLake catalog (ducklake:postgres:…, ducklake:sqlite:PATH or ducklake:PATH)"
+            )
+        return cls(catalog, data)
+
+    @property
+    def kind(self) -> str:
+        """``postgres``, ``sqlite`` or ``duckdb`` (a catalog file of DuckDB's own)."""
+        head = self.catalog.partition(":")[0]
+        return head if head in {"postgres", "sqlite"} else "duckdb"
+
+    @property
+    def catalog_file(self) -> Path | None:
+        """The catalog's file, for a SQLite or DuckDB catalog; None for PostgreSQL."""
+        if self.kind == "postgres":
+            return None
+        return Path(self.catalog.removeprefix("sqlite:"))
+
+    @property
+    def name(self) -> str:
+        return self.catalog_file.name if self.catalog_file else "palimpsest"
+
+    def __str__(self) -> str:
+        return LAKE_PREFIX + self.catalog
 
 
 @dataclass(frozen=True)
 class Settings:
     """Where the warehouse and raw captures are, which archive to ask, and how fast."""
 
-    db: Path = Path("palimpsest.duckdb")
+    #: A DuckDB file, or a DuckLake (``ducklake:…``; its data files go to ``lake_data``).
+    db: Path | Lake = Path("palimpsest.duckdb")
     cdx_url: str = IA_CDX_URL
     replay_url: str = IA_REPLAY_URL
     # IA firewalls an IP for an hour (doubling) at ~60 CDX requests/min; 24/min stays well clear (measured 2026-11).
@@ -41,18 +84,28 @@ class Settings:
     #: Prefect global concurrency limits ``<name>-cdx`` and ``<name>-replay`` (with slot decay) that hosts behind
     #: one address share; off unless named (see ``fetchers/limiter.py``).
     shared_limit: str | None = None
+    #: Where a DuckLake warehouse keeps its data files: a directory or an ``s3://`` URL (unused for a file).
+    lake_data: str | None = None
 
     def __post_init__(self) -> None:
         for setting in fields(self):
             value = getattr(self, setting.name)
             if value is not None and setting.name in _CHECKS:
                 _CHECKS[setting.name](value, setting.name)
+        if isinstance(self.db, Lake) and self.db.data != self.lake_data and self.lake_data is not None:
+            # The lake carries where its data goes, so every layer that opens it gets both in one value.
+            object.__setattr__(self, "db", replace(self.db, data=self.lake_data))
 
     @property
     def warc_dir(self) -> Path:
         """Where raw captures are kept: ``PALIMPSEST_WARC_DIR`` or ``<db file>.warc/`` beside the warehouse."""
         if self.warc_dir_override is not None:
             return self.warc_dir_override
+        if isinstance(self.db, Lake):
+            # A lake's catalog may be a server: raw captures stay on the machine that fetched them, beside the
+            # catalog file when there is one, else in the current directory.
+            file = self.db.catalog_file
+            return file.with_name(file.name + ".warc") if file else Path("palimpsest.warc")
         return self.db.with_name(self.db.name + ".warc")
 
     @property
@@ -96,12 +149,15 @@ NAMES = {
     "lock_timeout": ("PALIMPSEST_LOCK_TIMEOUT", "--lock-timeout"),
     "pace_dir_override": ("PALIMPSEST_PACE_DIR", "--pace-dir"),
     "shared_limit": ("PALIMPSEST_SHARED_LIMIT", "--shared-limit"),
+    "lake_data": ("PALIMPSEST_LAKE_DATA", "--lake-data"),
 }
 
 
 def _parse(name: str, raw: object, source: str) -> object:
     """``raw`` read as the setting ``name``; a bad value is a BadInput naming ``source`` (a variable or option)."""
     shown = f"{source}={raw!r}" if source.startswith("PALIMPSEST_") else f"{source} {raw}"
+    if name == "db" and str(raw).startswith(LAKE_PREFIX):
+        return Lake.parse(str(raw))
     if name in {"db", "warc_dir_override", "pace_dir_override"}:
         return Path(str(raw))
     if name in {"cdx_rate", "replay_rate", "lock_timeout"}:
@@ -146,6 +202,7 @@ _CHECKS: dict[str, Callable[[object, str], None]] = {
     "warc_dir_override": _anything,
     "pace_dir_override": _anything,
     "shared_limit": _limit_name,
+    "lake_data": _anything,
     "cdx_url": _web_url,
     "replay_url": _web_url,
     "cdx_rate": _positive,

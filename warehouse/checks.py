@@ -13,6 +13,7 @@ from datetime import datetime
 
 import duckdb
 
+from palimpsest.warehouse.lake import begin, rollback
 from palimpsest.warehouse.statements import statement
 
 __all__ = [
@@ -81,7 +82,7 @@ def move_payloads(
 ) -> None:
     """In one transaction, forget the payloads ``dropped`` names by (url, timestamp, digest) and point each of
     ``moved`` (url, timestamp, digest, WARC file, offset, length) at its new place."""
-    con.execute("BEGIN TRANSACTION")
+    begin(con)
     try:
         for url, ts, digest in dropped:
             con.execute("DELETE FROM payload WHERE url = ? AND ts = ? AND digest = ?", [url, ts, digest])
@@ -93,7 +94,7 @@ def move_payloads(
             )
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
 
 
@@ -116,7 +117,7 @@ def forget_payloads(con: duckdb.DuckDBPyConnection, payloads: Iterable[tuple[str
     still has but no stored payload holds any more, forget what was extracted from it and mark its archive
     captures ``RAW_MISSING`` (not usable), so that the next crawl fetches them again. One transaction; the texts
     stay stored and versions are not rebuilt here. Returns the captures marked."""
-    con.execute("BEGIN TRANSACTION")
+    begin(con)
     for url, ts, digest in payloads:
         con.execute("DELETE FROM payload WHERE url = ? AND ts = ? AND digest = ?", [url, ts, digest])
     digests = sorted({digest for *_, digest in uncovered_captures(con)})

@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 
 from palimpsest.errors import NotAWarehouse, WarehouseError, WarehouseLocked
+from palimpsest.settings import LAKE_PREFIX, Lake
+from palimpsest.warehouse import lake, lake_schema
 from palimpsest.warehouse.migrations import LEDGER, migrate, pending
 
 log = logging.getLogger(__name__)
@@ -42,16 +44,21 @@ _CONFIG = {
 
 
 def connect(
-    path: Path | str,
+    path: Path | Lake | str,
     *,
     read_only: bool = False,
     lock_timeout: float | None = None,
     on_wait: Callable[[str], None] | None = None,
     upgrade: bool = True,
 ) -> duckdb.DuckDBPyConnection:
-    """Open (and on write, create and migrate) the warehouse at ``path``; ``":memory:"`` for a scratch one. A file
-    an older release wrote is migrated before it is read, unless ``upgrade`` is false (``doctor`` looks at it as
-    it is)."""
+    """Open (and on write, create and migrate) the warehouse at ``path``; ``":memory:"`` for a scratch one, a
+    :class:`Lake` or ``ducklake:…`` for a DuckLake (``warehouse.lake``). A warehouse an older release wrote is
+    migrated before it is read, unless ``upgrade`` is false (``doctor`` looks at it as it is)."""
+    if isinstance(path, Lake) or str(path).startswith(LAKE_PREFIX):
+        timeout = DEFAULT_LOCK_TIMEOUT if lock_timeout is None else lock_timeout
+        return _connect_lake(
+            path if isinstance(path, Lake) else Lake.parse(str(path)), read_only, timeout, on_wait, upgrade
+        )
     target = str(path)
     if target != ":memory:":
         file = Path(target)
@@ -97,6 +104,27 @@ def connect(
                 f"for writing ({err}); run palimpsest doctor --repair where it is writable"
             ) from err
         return connect(target, read_only=True, lock_timeout=lock_timeout, on_wait=on_wait)
+    return con
+
+
+def _connect_lake(
+    target: Lake, read_only: bool, lock_timeout: float, on_wait: Callable[[str], None] | None, upgrade: bool
+) -> duckdb.DuckDBPyConnection:
+    """A lake: created with the warehouse's schema and migrated on write; read-only readers of a lake an older
+    release wrote have it migrated first, as for a file."""
+    con = lake.connect(target, read_only=read_only, lock_timeout=lock_timeout, on_wait=on_wait)
+    try:
+        if not read_only:
+            lake_schema.migrate(con)
+            return con
+        behind = upgrade and pending(con)
+    except BaseException:
+        con.close()
+        raise
+    if behind:
+        con.close()
+        _connect_lake(target, False, lock_timeout, on_wait, upgrade).close()
+        return lake.connect(target, read_only=True, lock_timeout=lock_timeout, on_wait=on_wait)
     return con
 
 

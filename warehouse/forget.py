@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from palimpsest.warehouse.lake import begin, rollback
 from palimpsest.warehouse.versions import rebuild_versions
 
 
@@ -36,7 +37,7 @@ def forget(con: duckdb.DuckDBPyConnection, site: str, url: str | None = None) ->
         _count(con, f"SELECT count(*) FROM version WHERE {where.replace('url', 'policy_url')}", values),  # noqa: S608 - the same fixed filters
         _count(con, f"SELECT count(*) FROM imported_document WHERE {where}", values),  # noqa: S608 - the same fixed filters
     )
-    con.execute("BEGIN TRANSACTION")
+    begin(con)
     try:
         documents = f"SELECT file_sha256 FROM imported_document WHERE {where}"  # noqa: S608 - the same fixed filters
         con.execute(f"DELETE FROM verification WHERE file_sha256 IN ({documents})", values)  # noqa: S608 - as above
@@ -47,7 +48,7 @@ def forget(con: duckdb.DuckDBPyConnection, site: str, url: str | None = None) ->
                 con.execute(f"DELETE FROM {table} WHERE site = ?", [site])  # noqa: S608 - tables named here
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     if url is not None:
         rebuild_versions(con, site)

@@ -17,6 +17,7 @@ import duckdb
 from palimpsest.errors import BadInput
 from palimpsest.text.normal import normalise
 from palimpsest.warehouse import store
+from palimpsest.warehouse.lake import transaction, variant
 from palimpsest.warehouse.rows import CaptureRow, TextRow
 from palimpsest.warehouse.seeds import UNCITED, SeedDocument, parse
 from palimpsest.warehouse.statements import statement
@@ -93,25 +94,27 @@ def store_documents(
     reported with the site and time it was stored under."""
     plan = [(name, doc, text, *placed(name, doc, site, at)) for name, doc, text in documents]
     summary = ImportSummary()
-    known = {
-        row[0]: row[1:]
-        for row in con.execute(
-            "SELECT file_sha256, site, url, ts FROM imported_document"
-            " WHERE file_sha256 IN (SELECT unnest(?::VARCHAR[]))",
-            [[doc.file_sha256 for _, doc, *_ in plan]],
-        ).fetchall()
-    }
-    texts, sections, captures = [], [], []
-    con.execute("BEGIN TRANSACTION")
-    try:
+
+    def write() -> list[Imported]:
+        """The documents' rows, in one transaction (on a lake, run again whole if another writer came first)."""
+        documents: list[Imported] = []
+        stored = {
+            row[0]: row[1:]
+            for row in con.execute(
+                "SELECT file_sha256, site, url, ts FROM imported_document"
+                " WHERE file_sha256 IN (SELECT unnest(?::VARCHAR[]))",
+                [[doc.file_sha256 for _, doc, *_ in plan]],
+            ).fetchall()
+        }
+        texts, sections, captures = [], [], []
         for name, doc, text, site_, url, when in plan:
             sha = text.text_sha256
-            if doc.file_sha256 in known:
-                stored_site, stored_url, stored_ts = known[doc.file_sha256]
+            if doc.file_sha256 in stored:
+                stored_site, stored_url, stored_ts = stored[doc.file_sha256]
                 asked = None if (stored_site, stored_ts) == (site_, when) else (site_, when)
-                summary.documents.append(Imported(name, stored_site, stored_url, stored_ts, sha, False, asked))
+                documents.append(Imported(name, stored_site, stored_url, stored_ts, sha, False, asked))
                 continue
-            known[doc.file_sha256] = (site_, url, when)  # the same file twice in one import: stored once
+            stored[doc.file_sha256] = (site_, url, when)  # the same file twice in one import: stored once
             digest = f"imported:{doc.file_sha256[:16]}"
             texts.append(text)
             sections.extend(text.sections)
@@ -134,7 +137,7 @@ def store_documents(
             store.ensure_site(con, site_)
             store.record_policy_url(con, site_, url, since=None, source="imported")
             con.execute(
-                _SAVE_DOCUMENT,
+                variant(con, _SAVE_DOCUMENT),
                 [
                     doc.file_sha256,
                     name,
@@ -150,14 +153,13 @@ def store_documents(
                     doc.header,
                 ],
             )
-            summary.documents.append(Imported(name, site_, url, when, sha, True))
+            documents.append(Imported(name, site_, url, when, sha, True))
         store.save_texts(con, texts)
         store.save_sections(con, sections)
         store.save_captures(con, captures)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        return documents
+
+    summary.documents.extend(transaction(con, write))
     # Sites that gained a document, and sites whose versions an interrupted import left out of date.
     touched = {d.site for d in summary.documents if d.new}
     touched |= {s for s, _, _ in stale_sites(con, sorted({d.site for d in summary.documents}))}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from palimpsest.warehouse.lake import begin, rollback
 from palimpsest.warehouse.statements import numbers
 from palimpsest.warehouse.versions import rebuild_versions
 
@@ -70,7 +71,7 @@ def remove_repeats(con: duckdb.DuckDBPyConnection) -> int:
     """Keep one row of every repeated key that one row can stand for; rebuild sites whose versions repeat a
     number. Returns the rows removed."""
     removed = 0
-    con.execute("BEGIN TRANSACTION")
+    begin(con)
     try:
         for _, (keep, *drop) in _sections_stored_twice(con):
             con.execute(_RENUMBER, [keep, numbers(drop)])
@@ -83,7 +84,7 @@ def remove_repeats(con: duckdb.DuckDBPyConnection) -> int:
             removed += len(con.execute(repeated).fetchall())
         con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     sites = con.execute("SELECT DISTINCT site FROM version GROUP BY site, version HAVING count(*) > 1").fetchall()
     for (site,) in sites:

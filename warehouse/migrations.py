@@ -15,6 +15,7 @@ from importlib import resources
 import duckdb
 
 from palimpsest.errors import MigrationError
+from palimpsest.warehouse.lake import begin, is_lake, rollback
 
 _NAME = re.compile(r"^(\d{4})_([\w-]+)\.sql$")
 LEDGER = "schema_migrations"
@@ -59,9 +60,19 @@ def available() -> list[Migration]:
     return sorted(found, key=lambda m: m.number)
 
 
+def lake_sql(migration: Migration) -> str:
+    """What a migration runs in a DuckLake: ``schema/lake/NNNN_name.sql`` where the lake needs its own form of
+    it, else the migration without compression clauses (DuckLake refuses them; its Parquet files are compressed
+    their own way). Its checksum in the ledger stays the shipped file's."""
+    variant = resources.files("palimpsest.warehouse").joinpath("schema", "lake", f"{migration.label}.sql")
+    return variant.read_text(encoding="utf-8") if variant.is_file() else _ZSTD.sub("", migration.sql)
+
+
 def applied(con: duckdb.DuckDBPyConnection) -> set[int]:
     exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main'", [LEDGER]
+        "SELECT count(*) FROM duckdb_tables()"
+        " WHERE table_name = ? AND schema_name = 'main' AND database_name = current_database()",
+        [LEDGER],
     ).fetchone()
     if not exists or not exists[0]:
         return set()
@@ -87,8 +98,8 @@ def changed(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None =
 
 def _has_checksums(con: duckdb.DuckDBPyConnection) -> bool:
     row = con.execute(
-        "SELECT count(*) FROM duckdb_columns()"
-        " WHERE table_name = ? AND column_name = 'sha256' AND schema_name = 'main'",
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = 'sha256'"
+        " AND schema_name = 'main' AND database_name = current_database()",
         [LEDGER],
     ).fetchone()
     return bool(row and row[0])
@@ -100,21 +111,26 @@ def pending(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None =
 
 
 def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None = None) -> list[Migration]:
-    """Apply every pending migration. A failing one is rolled back whole and raises MigrationError."""
-    # The ledger as it was first made; 0013 adds its checksum column through the runner like any migration.
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " number INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-        " applied_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)"
-    )
+    """Apply every pending migration. A failing one is rolled back whole and raises MigrationError. A lake
+    (``warehouse.lake_schema`` made its ledger) runs each in the form a lake takes (``lake_sql``)."""
+    lake = is_lake(con)
+    if not lake:
+        # The ledger as it was first made; 0013 adds its checksum column through the runner like any migration.
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " number INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+            " applied_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)"
+        )
     done = []
     storage = storage_version(con)
     for migration in pending(con, migrations):
         needs = migration.needs_storage
         skip = needs is not None and storage is not None and storage < needs
         try:
-            con.execute("BEGIN TRANSACTION")
-            if not skip:
+            begin(con)
+            if lake:
+                con.execute(lake_sql(migration))
+            elif not skip:
                 older = storage is not None and storage < _ZSTD_STORAGE
                 con.execute(_ZSTD.sub("", migration.sql) if older else migration.sql)
             con.execute(
@@ -129,7 +145,7 @@ def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None =
                     )
             con.execute("COMMIT")
         except duckdb.Error as err:
-            con.execute("ROLLBACK")
+            rollback(con)
             raise MigrationError(
                 f"migration {migration.number:04d}_{migration.name} failed and was rolled back: {err}"
             ) from err

@@ -15,6 +15,7 @@ from datetime import datetime
 import duckdb
 
 from palimpsest.warehouse import store
+from palimpsest.warehouse.lake import begin
 from palimpsest.warehouse.rows import ExtractionRow, TextRow
 from palimpsest.warehouse.statements import statement
 
@@ -52,7 +53,7 @@ def save_results(
 ) -> None:
     """Store a batch of a run's results in one transaction: its texts, the sections of each distinct text (of
     texts sharing a hash, the last one's), and the run's extractions."""
-    con.execute("BEGIN TRANSACTION")
+    begin(con)
     store.save_texts(con, texts)
     store.save_sections(con, [s for t in {t.text_sha256: t for t in texts}.values() for s in t.sections])
     store.save_extractions(con, run_id, extractions)
@@ -69,7 +70,7 @@ def repoint_captures(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: int, changes: list[TechnicalChange]) -> None:
     """Record the run's technical changes (replacing any it recorded before) and its finishing time, in one
     transaction."""
-    con.execute("BEGIN TRANSACTION")
+    begin(con)
     con.execute("DELETE FROM technical_change WHERE run_id = ?", [run_id])
     if changes:
         con.executemany(

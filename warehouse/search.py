@@ -15,13 +15,14 @@ from datetime import datetime
 import duckdb
 
 from palimpsest.errors import WarehouseError
+from palimpsest.settings import LAKE_PREFIX, Lake
 from palimpsest.warehouse import topk
 from palimpsest.warehouse.db import warehouse
 from palimpsest.warehouse.search_index import TERM_SCORE, build_index, fingerprint, is_fresh, load_fts
 from palimpsest.warehouse.statements import numbers
 
-__all__ = ["TERM_SCORE", "Hit", "build_index", "ensure_index", "fingerprint", "is_fresh", "load_fts", "scan",
-           "search", "snippet"]  # fmt: skip
+__all__ = ["TERM_SCORE", "Hit", "build_index", "ensure_index", "fingerprint", "is_fresh", "load_fts", "no_index",
+           "scan", "search", "snippet"]  # fmt: skip
 _SNIPPET = 160
 
 
@@ -207,6 +208,16 @@ def scan(
         )
         for site_, version, first, last, score, heading, body in rows
     ]
+
+
+def no_index(path: object) -> str | None:
+    """Why the warehouse at ``path`` can hold no search index, or None when it can.
+
+    As of DuckLake 1.5.5 (2026-12), the fts extension's index tables cannot be committed to a lake ("Failed to
+    convert DuckDB type to DuckLake - unsupported type NULL"), so a lake is searched by :func:`scan`."""
+    if isinstance(path, Lake) or str(path).startswith(LAKE_PREFIX):
+        return "a DuckLake cannot hold the search index (DuckDB's fts extension)"
+    return None
 
 
 def ensure_index(path, **options: object) -> bool:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 import duckdb
 
 from palimpsest.names import site_name
+from palimpsest.warehouse.lake import is_lake, variant
 from palimpsest.warehouse.rows import CaptureRow, ExtractionRow, PayloadRow
 from palimpsest.warehouse.statements import statement
 from palimpsest.warehouse.texts import require_text_ids, save_sections, save_texts
@@ -52,6 +53,8 @@ RETRYABLE = (
 
 
 # Bulk writes: each batch of rows goes in one statement, as one JSON document bound to one parameter.
+_SAVE_CAPTURES = statement("store.save_captures")
+_RECORD_POLICY_URL = statement("store.record_policy_url")
 _CAPTURE_COLUMNS = (
     ("site", "VARCHAR"),
     ("url", "VARCHAR"),
@@ -69,7 +72,6 @@ _CAPTURE_COLUMNS = (
     ("others", "VARCHAR[]"),
     ("archive_id", "INTEGER"),
 )
-_SAVE_CAPTURES = statement("store.save_captures")
 _PAYLOAD_COLUMNS = (
     ("url", "VARCHAR"),
     ("ts", "TIMESTAMPTZ"),
@@ -123,6 +125,9 @@ def json_value(value: object) -> str:
 
 
 def ensure_site(con: duckdb.DuckDBPyConnection, site: str) -> None:
+    if is_lake(con):  # no key for ON CONFLICT in a lake: the writer looks first
+        con.execute("INSERT INTO site (site) SELECT $1 WHERE $1 NOT IN (SELECT site FROM site)", [site])
+        return
     con.execute("INSERT INTO site (site) VALUES (?) ON CONFLICT DO NOTHING", [site])
 
 
@@ -140,7 +145,7 @@ def record_policy_url(
     via: str | None = None,
 ) -> None:
     """Add ``url`` to the site's lineage; an earlier ``since`` for a known URL wins."""
-    con.execute(statement("store.record_policy_url"), [site, url, since, source, via])
+    con.execute(variant(con, _RECORD_POLICY_URL), [site, url, since, source, via])
 
 
 def url_spans(con: duckdb.DuckDBPyConnection, site: str) -> list[tuple[str, datetime, datetime]]:
@@ -185,7 +190,7 @@ def save_captures(
         )
         for r in rows
     ]
-    _write_many(con, _SAVE_CAPTURES, _CAPTURE_COLUMNS, data, key=4)
+    _write_many(con, variant(con, _SAVE_CAPTURES), _CAPTURE_COLUMNS, data, key=4)
     return len(data)
 
 
@@ -195,9 +200,14 @@ def archive_ids(con: duckdb.DuckDBPyConnection, archives: Iterable) -> dict[tupl
     if not wanted:
         return {}
     known = {(cdx, replay): number for number, cdx, replay in con.execute(_ARCHIVES).fetchall()}
+    lake = is_lake(con)
     for cdx, replay in wanted:
         if (cdx, replay) not in known:
-            known[(cdx, replay)] = con.execute(_ADD_ARCHIVE, [cdx, replay]).fetchone()[0]
+            if lake:  # a lake's insert returns nothing: the number is the one just computed
+                known[(cdx, replay)] = con.execute(_NEXT_ARCHIVE).fetchone()[0]
+                con.execute(_ADD_ARCHIVE_NUMBERED, [known[(cdx, replay)], cdx, replay])
+            else:
+                known[(cdx, replay)] = con.execute(_ADD_ARCHIVE, [cdx, replay]).fetchone()[0]
     return {pair: known[pair] for pair in wanted}
 
 
@@ -206,6 +216,8 @@ _ADD_ARCHIVE = (
     "INSERT INTO archive (archive_id, cdx_url, replay_url)"
     " SELECT coalesce(max(archive_id), 0) + 1, ?, ? FROM archive RETURNING archive_id"
 )
+_NEXT_ARCHIVE = "SELECT coalesce(max(archive_id), 0) + 1 FROM archive"
+_ADD_ARCHIVE_NUMBERED = "INSERT INTO archive (archive_id, cdx_url, replay_url) VALUES (?, ?, ?)"
 
 
 def save_payloads(con: duckdb.DuckDBPyConnection, rows: Iterable[PayloadRow]) -> None:

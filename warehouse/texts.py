@@ -19,6 +19,7 @@ from collections.abc import Iterable
 import duckdb
 
 from palimpsest.errors import WarehouseError
+from palimpsest.warehouse.lake import is_lake, variant
 from palimpsest.warehouse.rows import SectionRow, TextRow
 from palimpsest.warehouse.statements import numbers, statement
 
@@ -98,7 +99,7 @@ def save_texts(con: duckdb.DuckDBPyConnection, rows: Iterable[TextRow]) -> dict[
     if not first:
         return {}
     data = [(r.text_sha256, r.text, r.words, r.language, r.extractor, r.stated_date) for r in first.values()]
-    _insert(con, _SAVE_TEXTS, _TEXT_COLUMNS, data)
+    _insert(con, variant(con, _SAVE_TEXTS), _TEXT_COLUMNS, data)
     stored = _keyed(con, _TEXTS_BY_KEY, (text_key(sha) for sha in first))
     by_key = {key: (sha, text_id) for key, sha, text_id in stored}
     for sha in first:
@@ -131,7 +132,11 @@ def save_sections(con: duckdb.DuckDBPyConnection, rows: Iterable[SectionRow]) ->
         _same_section(distinct[key], heading, body)
         section_ids[key] = section_id
     new = [(r.section_sha256, r.heading, r.body) for key, r in distinct.items() if key not in section_ids]
-    if new:
+    if new and is_lake(con):  # a lake's insert returns nothing: the new numbers are read back by key
+        _insert(con, variant(con, _SAVE_SECTIONS), _SECTION_COLUMNS, new)
+        added = {section_key(heading, body) for _, heading, body in new}
+        section_ids.update((key, section_id) for key, section_id, _, _ in _keyed(con, _SECTIONS_BY_KEY, added))
+    elif new:
         section_ids.update(_insert(con, _SAVE_SECTIONS, _SECTION_COLUMNS, new).fetchall())
     links = [
         (ids[sha], ord_, r.path, section_ids[section_key(r.heading, r.body)])

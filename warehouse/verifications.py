@@ -8,6 +8,7 @@ from datetime import datetime
 
 import duckdb
 
+from palimpsest.warehouse.lake import begin
 from palimpsest.warehouse.statements import statement
 
 __all__ = ["cited_documents", "save_verifications", "uncited_documents"]
@@ -33,7 +34,7 @@ def save_verifications(
     con: duckdb.DuckDBPyConnection, results: Iterable[tuple[str, float | None, str, str | None]]
 ) -> None:
     """Keep each (file SHA-256, similarity, outcome, detail) in ``verification``, all in one transaction."""
-    con.execute("BEGIN TRANSACTION")
+    begin(con)
     for file_sha, similarity, outcome, detail in results:
         con.execute(
             "INSERT INTO verification (file_sha256, similarity, outcome, detail) VALUES (?, ?, ?, ?)",

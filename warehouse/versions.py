@@ -13,6 +13,7 @@ import duckdb
 
 from palimpsest.comparison.diff import word_delta
 from palimpsest.comparison.similarity import is_minor
+from palimpsest.warehouse.lake import transaction
 from palimpsest.warehouse.statements import statement
 
 __all__ = ["rebuild_every_site", "rebuild_versions", "stale_sites", "version_spans"]
@@ -23,16 +24,14 @@ _MARK_FIRSTS = statement("versions.mark_firsts")
 
 def rebuild_versions(con: duckdb.DuckDBPyConnection, site: str) -> int:
     """Recompute the site's versions and the version/same-text outcomes of its captures. Returns the count."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+
+    def rebuild() -> None:
         con.execute("DELETE FROM version WHERE site = $site", {"site": site})
         con.execute(_REBUILD, {"site": site})
         con.execute(_MARK_FIRSTS, {"site": site})
         _fill_text_changes(con, site)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+
+    transaction(con, rebuild)
     row = con.execute("SELECT count(*) FROM version WHERE site = ?", [site]).fetchone()
     return int(row[0]) if row else 0
 

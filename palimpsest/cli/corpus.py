@@ -44,20 +44,23 @@ def search(
         raise BadInput("--limit must be 1 or more")
     moment = parse_timestamp(at) if at else None
     run = invocation(ctx)
-    exact: str | None = None  # why the index cannot be brought up to date, when it cannot
+    exact = fts.no_index(run.settings.db)  # why the index cannot be used, when it cannot
     try:
-        if fts.ensure_index(run.settings.db, on_wait=error, lock_timeout=min(run.settings.lock_timeout, INDEX_WAIT)):
+        if exact is None and fts.ensure_index(
+            run.settings.db, on_wait=error, lock_timeout=min(run.settings.lock_timeout, INDEX_WAIT)
+        ):
             error("search index rebuilt: texts were added since it was built")
     except WarehouseLocked:
-        exact = "another process holds the warehouse"
+        exact = "the search index is out of date and another process holds the warehouse"
     except NotAWarehouse:
         raise
     except WarehouseError as err:
-        exact = f"the warehouse cannot be written here ({str(err).rsplit(': ', 1)[-1].strip()})"
+        reason = str(err).rsplit(": ", 1)[-1].strip()
+        exact = f"the search index is out of date and the warehouse cannot be written here ({reason})"
     with run.warehouse() as con:
         name = queries.resolve_site(con, site) if site else None
         if exact:
-            error(f"note: the search index is out of date and {exact}; every text was scanned for the exact words")
+            error(f"note: {exact}; every text was scanned for the exact words")
             hits = fts.scan(con, query, site=name, at=moment, limit=limit)
         else:
             hits = fts.search(con, query, site=name, at=moment, limit=limit)
