@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -248,9 +249,10 @@ class ArchiveClient:
                 url=url,
             ) from last
         if kind == "cdx" or self._failures_in_a_row >= self.unreachable_after:
+            setting = "--cdx-url (PALIMPSEST_CDX_URL)" if kind == "cdx" else "--replay-url (PALIMPSEST_REPLAY_URL)"
+            requests_ = "" if self._failures_in_a_row == 1 else f", {self._failures_in_a_row} requests in a row"
             raise ArchiveUnreachable(
-                f"{url}: gave up after {self.max_attempts} attempts ({last}); "
-                f"{self._failures_in_a_row} request(s) in a row failed this way",
+                f"{last} (gave up after {self.max_attempts} attempts{requests_}); check {setting} and the network",
                 url=url,
             ) from last
 
@@ -342,4 +344,11 @@ def _first_line(text: str) -> str:
 
 
 def _short(err: BaseException) -> str:
-    return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+    """What went wrong, in a few words: the operating system's reason when there is one ("Connection refused",
+    "Name or service not known"), not urllib3's nested repr of the whole request."""
+    text = str(err)
+    if errno := re.search(r"""\[Errno -?\d+\] ([^'")\]]+)""", text):
+        return errno.group(1).strip()
+    if "timed out" in text.lower():
+        return "timed out"
+    return text.splitlines()[0][:200] if text else type(err).__name__

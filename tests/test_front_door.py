@@ -232,3 +232,53 @@ def test_at_means_the_first_second_everywhere_as_policy_at_reads_it(tmp_path: Pa
     assert shown == text + "\n"
     assert main(["--db", str(db), "search", "sell nothing", "--at", "2030-05", "--format", "csv"]) == 0
     assert "shop.example,4,2030-05-01T00:00:00+00:00" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (None, "Connection refused (gave up after 3 attempts); check --cdx-url (PALIMPSEST_CDX_URL) and the network"),
+        (b"<html><body>Service unavailable</body></html>", "the CDX endpoint answered with HTML, not CDX"),
+        (b'[["urlkey","timestamp","original"],["com,shop)/privacy","2019', "truncated CDX answer"),
+    ],
+    ids=["unreachable", "html", "truncated-json"],
+)
+def test_a_broken_archive_is_one_error_line_not_a_traceback(body, says, monkeypatch, tmp_path: Path, capsys) -> None:
+    import http.server
+    import socket
+    import threading
+    from types import SimpleNamespace
+
+    from palimpsest.flows import pipeline
+    from tests.servers import quick_client
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html" if body.startswith(b"<") else "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    if body is None:  # a port nothing listens on
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+    else:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        port = server.server_address[1]
+    archive = SimpleNamespace(cdx_url=f"http://127.0.0.1:{port}/cdx", replay_url=f"http://127.0.0.1:{port}/web/")
+    monkeypatch.setattr(pipeline, "client_for", lambda settings: quick_client(archive))
+    options = ["--db", str(tmp_path / "w.duckdb"), "--cdx-url", archive.cdx_url, "--replay-url", archive.replay_url]
+    try:
+        code = main([*options, "crawl", "https://shop.example/privacy"])
+    finally:
+        if body is not None:
+            server.shutdown()
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert says in err
