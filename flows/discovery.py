@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from palimpsest.errors import ArchiveUnreachable, PalimpsestError
+from palimpsest.errors import ArchiveUnreachable, NoCaptures, PalimpsestError
 from palimpsest.extractors.links import policy_links
 from palimpsest.fetchers import ArchiveClient, Capture, Fetched, fetch_capture, search_captures
 from palimpsest.flows.crawl import default_site
-from palimpsest.flows.pipeline import client_for
+from palimpsest.flows.pipeline import client_for, suggest_urls
 from palimpsest.flows.sampling import period_of
 from palimpsest.settings import Settings
 from palimpsest.warehouse import store, warehouse
@@ -82,12 +82,20 @@ def discover(settings: Settings, homepage: str, site: str | None = None, *, from
     # 1. find
     found = search_captures(client, homepage, from_=from_)
     result.captures_found = len(found.captures)
+    if not found.captures:
+        raise NoCaptures(
+            f"the archive holds no capture of {homepage}; nothing is tracked",
+            url=homepage,
+            suggestions=suggest_urls(settings, homepage),
+        )
     # 2–3. one capture a year, fetched and read
     for capture in yearly(found.captures):
         result.sightings.append(_sight(client, capture))
     # 4. lineage
     result.lineage = lineage(result.sightings)
-    # 5. record
+    # 5. record (a homepage that links no policy leaves nothing tracked)
+    if not result.lineage:
+        return result
     with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
         store.ensure_site(con, result.site)
         for span in result.lineage:

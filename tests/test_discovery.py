@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from palimpsest.errors import NoCaptures
 from palimpsest.extractors.links import policy_links, score
 from palimpsest.warehouse import connect
 from tests.conftest import settings_for, use_settings
@@ -95,6 +96,12 @@ def test_discovery_on_the_demo_homepages_in_pywb(wayback, demo_build: tuple[Path
         ("http://fjordfit.example/privacy.html", "discovered", "http://fjordfit.example/"),
         ("https://fjordfit.example/legal/privacy", "discovered", "http://fjordfit.example/"),
     ]
+    # A homepage the archive holds nothing of is an error that tracks nothing, with the host's pages suggested.
+    with pytest.raises(NoCaptures, match=r"holds no capture of http://fjordfit.example/home; nothing is tracked"):
+        discover(settings, "http://fjordfit.example/home", "homeless.example")
+    con = connect(settings.db, read_only=True)
+    assert con.execute("SELECT count(*) FROM site WHERE site = 'homeless.example'").fetchone()[0] == 0
+    con.close()
 
 
 @pytest.mark.slow

@@ -39,7 +39,10 @@ def discover(
     with crawl_progress(run.settings):
         result = discover_policy(homepage=homepage, site=site, crawl=crawl, settings=run.settings)
     if not result["lineage"]:
-        say(f"{result['site']}: no policy link found on {result['captures_found']} archived homepage capture(s)")
+        say(
+            f"{result['site']}: no policy link found on {plural(result['captures_found'], 'archived homepage capture')}"
+            "; nothing is tracked"
+        )
     for span in result["lineage"]:
         say(f"{result['site']}: {span['url']}  linked {span['since'][:10]} … {span['until'][:10]}")
     for note in result["notes"]:
