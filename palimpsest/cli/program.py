@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from palimpsest import __version__
-from palimpsest.cli import corpus, crawl, demo, doctor, fleet, forget, publish, read
+from palimpsest.cli import corpus, crawl, demo, doctor, fleet, forget, lake, publish, read
 from palimpsest.cli.invocation import Invocation
 from palimpsest.cli.output import error
 from palimpsest.errors import BadInput, PalimpsestError
@@ -56,6 +56,7 @@ COMMANDS = (
 )
 for _name, _command in COMMANDS:
     app.command(_name)(_command)
+app.add_typer(lake.app, name="lake")  # lake push / lake pull
 
 
 def _version(value: bool) -> None:
@@ -67,7 +68,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def _options(
     ctx: typer.Context,
-    db: Annotated[Path | None, typer.Option(help="Warehouse file [env PALIMPSEST_DB; palimpsest.duckdb]")] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="Warehouse file, or ducklake:… [env PALIMPSEST_DB; palimpsest.duckdb]")
+    ] = None,
     cdx_url: Annotated[str | None, typer.Option(help="CDX endpoint [env PALIMPSEST_CDX_URL; IA's]")] = None,
     replay_url: Annotated[str | None, typer.Option(help="Replay prefix [env PALIMPSEST_REPLAY_URL; IA's]")] = None,
     cdx_rate: Annotated[
@@ -77,6 +80,9 @@ def _options(
         float | None, typer.Option(help="Replay requests/min at most [env PALIMPSEST_REPLAY_RATE; 300]")
     ] = None,
     warc_dir: Annotated[Path | None, typer.Option(help="Raw capture store [env PALIMPSEST_WARC_DIR]")] = None,
+    lake_data: Annotated[
+        str | None, typer.Option(help="A DuckLake's data files: a folder or s3:// URL [env PALIMPSEST_LAKE_DATA]")
+    ] = None,
     lock_timeout: Annotated[
         float | None,
         typer.Option(help="Seconds to wait for another writer's lock [env PALIMPSEST_LOCK_TIMEOUT; 120]"),
@@ -105,6 +111,7 @@ def _options(
         lock_timeout=lock_timeout,
         pace_dir_override=pace_dir,
         shared_limit=shared_limit,
+        lake_data=lake_data,
     )
     ctx.obj = Invocation(settings, verbose)
 
