@@ -282,3 +282,41 @@ def test_a_broken_archive_is_one_error_line_not_a_traceback(body, says, monkeypa
     assert code == 1, err
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
     assert says in err
+
+
+def test_sites_and_history_fit_80_columns_on_a_terminal_without_dropping_a_column(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    import re
+
+    from rich.console import Console
+
+    from palimpsest.cli import output, read
+
+    db = history_file(tmp_path / "w.duckdb", "shop.example", "a-rather-long-name-for-a-policy-site.example")
+    screen = Console(force_terminal=True, width=80, color_system=None, highlight=False)
+    monkeypatch.setattr(output, "console", screen)
+    monkeypatch.setattr(read, "console", screen)
+    for args, headers in [
+        (["sites"], ["site", "versions", "captures", "policy", "urls", "first", "seen", "last", "crawl"]),
+        (["history", "shop.example"], ["v", "first", "last", "captures", "words", "changed", "change", "url"]),
+    ]:
+        assert main(["--db", str(db), *args]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert max(len(line) for line in lines) <= 80, "\n".join(lines)
+        shown = " ".join(lines[:4])
+        assert all(re.search(rf"\b{header}\b", shown) for header in headers), "\n".join(lines)
+    assert main(["--db", str(db), "sites"]) == 0
+    sites = capsys.readouterr().out
+    assert "…" in sites and "2015-01-01" in sites  # a long name cut in the middle; dates kept whole
+
+
+def test_lines_in_a_pipe_are_never_wrapped(tmp_path: Path, capsys) -> None:
+    deep = tmp_path / ("a-folder-with-a-long-name-" * 3)
+    deep.mkdir()
+    policy = deep / "privacy-policy-as-the-site-published-it.md"
+    policy.write_text("# Privacy\n\nWe keep nothing.", encoding="utf-8")
+    db = tmp_path / "w.duckdb"
+    assert main(["--db", str(db), "import", str(policy), "--site", "shop.example", "--at", "2020-01-02"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(f"{policy.name}: imported as shop.example at 2020-01-02 00:00:00 (") and len(first) > 80

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from palimpsest.cli.invocation import invocation
-from palimpsest.cli.output import console, error, plural, render_table
+from palimpsest.cli.output import console, error, plural, render_table, say
 from palimpsest.errors import BadInput, NotAWarehouse, WarehouseError, WarehouseLocked
 from palimpsest.timestamps import parse_timestamp
 from palimpsest.warehouse import export as exports
@@ -93,8 +93,8 @@ def import_(
         line = f"{doc.name}: {state} as {doc.site} at {doc.timestamp:%Y-%m-%d %H:%M:%S} ({doc.url})"
         if doc.asked:
             line += f"; the same file is not stored again as {doc.asked[0]} at {doc.asked[1]:%Y-%m-%d %H:%M:%S}"
-        console.print(line)
-    console.print(f"{plural(summary.new, 'new document')}, {plural(len(summary.documents), 'file')} read")
+        say(line)
+    say(f"{plural(summary.new, 'new document')}, {plural(len(summary.documents), 'file')} read")
 
 
 def export(
@@ -112,7 +112,7 @@ def export(
         raise BadInput(f"--format must be one of {', '.join(exports.FORMATS)}")
     with invocation(ctx).warehouse() as con:
         summary = exports.export(con, out, format_)
-    console.print(f"wrote {plural(len(summary.files), 'file')} ({plural(summary.rows, 'row')}) to {out}")
+    say(f"wrote {plural(len(summary.files), 'file')} ({plural(summary.rows, 'row')}) to {out}")
 
 
 def verify(
@@ -159,9 +159,9 @@ def reextract(ctx: typer.Context) -> None:
     with console.status("re-extracting the stored captures …"):
         summary = run(invocation(ctx).settings)
     if not summary.run_id:
-        console.print("no raw captures are stored (imported documents keep only their text): nothing to re-extract")
+        say("no raw captures are stored (imported documents keep only their text): nothing to re-extract")
         return
-    console.print(
+    say(
         f"extraction run {summary.run_id}: {plural(summary.payloads, 'payload')} re-extracted"
         + (f", {summary.unreadable} unreadable" if summary.unreadable else "")
         + f", {plural(summary.sites, 'site')} rebuilt"
@@ -170,4 +170,4 @@ def reextract(ctx: typer.Context) -> None:
     if rows:
         render_table(["site", "version", "first seen", "last seen", "text"], rows, title="technical changes")
     else:
-        console.print("no version appeared or vanished: the extractor changed no version")
+        say("no version appeared or vanished: the extractor changed no version")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from palimpsest.cli.invocation import invocation
-from palimpsest.cli.output import console, plural
+from palimpsest.cli.output import plural, say
 from palimpsest.cli.prefect_runtime import prepare_prefect
 from palimpsest.cli.read import print_history, read_history
 from palimpsest.errors import BadInput
@@ -51,10 +51,10 @@ def crawl(
         report = crawl_policy(url=url, site=site, from_=from_, to=to, sample=sample, settings=run.settings)
     outcomes = ", ".join(f"{name} {count}" for name, count in sorted(report["outcomes"].items()))
     inferred = f"{report['inferred']} inferred, " if report.get("inferred") else ""
-    console.print(
+    say(
         f"{report['site']}: {plural(report['captures_found'], 'capture')}, {report['fetched']} fetched, {inferred}"
         f"{plural(report['versions'], 'version')} ({outcomes or 'nothing new'})"
     )
     for note in report["cutoffs"]:
-        console.print(f"note: {note}")
+        say(f"note: {note}")
     print_history(read_history(run.settings, report["site"]), replay_prefix=run.settings.replay_url)

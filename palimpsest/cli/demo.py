@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from palimpsest.cli.invocation import Invocation, invocation
-from palimpsest.cli.output import console
+from palimpsest.cli.output import say
 from palimpsest.cli.prefect_runtime import prepare_prefect
 from palimpsest.cli.read import print_history, read_history
 from palimpsest.errors import PalimpsestError
@@ -35,14 +35,14 @@ def demo(ctx: typer.Context) -> None:
     except ImportError as err:
         raise NoDemo("the demo runs from a checkout of Palimpsest: git clone it, then run make demo") from err
 
-    run = run_demo(say=lambda line: console.print(line, markup=False))
+    run = run_demo(say=say)
     with Invocation(run.settings).warehouse() as con:
         report_path = write_report(con, DEMO_DIR / "report.html", replay_prefix=run.settings.replay_url)
     for site in run.sites:
         print_history(read_history(run.settings, site))
-    console.print(f"warehouse: {run.settings.db}", markup=False)
-    console.print(f"report: {report_path}  (open it in a browser)", markup=False)
-    console.print(f"demo finished in {time.monotonic() - run.started:.1f} s", markup=False)
+    say(f"warehouse: {run.settings.db}")
+    say(f"report: {report_path}  (open it in a browser)")
+    say(f"demo finished in {time.monotonic() - run.started:.1f} s")
 
 
 def serve_demo(port: Annotated[int | None, typer.Option(help="Loopback port (default: a free one)")] = None) -> None:
@@ -61,16 +61,16 @@ def serve_demo(port: Annotated[int | None, typer.Option(help="Loopback port (def
     for number in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, _interrupt)
     with LocalWayback([warc], port=port) as wayback:
-        console.print(f"local Wayback (pywb) at {wayback.base_url}", markup=False)
-        console.print(f"  export PALIMPSEST_CDX_URL={wayback.cdx_url}", markup=False)
-        console.print(f"  export PALIMPSEST_REPLAY_URL={wayback.replay_url}", markup=False)
-        console.print("  palimpsest crawl https://pebbleweather.example/privacy", markup=False)
-        console.print("Ctrl-C to stop.")
+        say(f"local Wayback (pywb) at {wayback.base_url}")
+        say(f"  export PALIMPSEST_CDX_URL={wayback.cdx_url}")
+        say(f"  export PALIMPSEST_REPLAY_URL={wayback.replay_url}")
+        say("  palimpsest crawl https://pebbleweather.example/privacy")
+        say("Ctrl-C to stop.")
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
-            console.print("stopping the archive")
+            say("stopping the archive")
 
 
 def _interrupt(number: int, frame: object) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from palimpsest.cli.invocation import invocation
-from palimpsest.cli.output import console, plural, say
+from palimpsest.cli.output import plural, say
 from palimpsest.cli.prefect_runtime import prepare_prefect
 from palimpsest.errors import BadInput
 from palimpsest.names import policy_url, site_name
@@ -109,12 +109,11 @@ def _result(state: object) -> dict:
 def _print_run(result: dict) -> None:
     for report in result["sites"]:
         new = len(report["new_versions"])
-        console.print(
+        say(
             f"{report['site']}: {plural(report['captures_found'], 'capture')}, {report['fetched']} fetched, "
-            f"{plural(report['versions'], 'version')} ({new} new)",
-            markup=False,
+            f"{plural(report['versions'], 'version')} ({new} new)"
         )
     for failure in result["failures"]:
-        console.print(f"failed: {failure['url']}: {failure['error']}", markup=False)
+        say(f"failed: {failure['url']}: {failure['error']}")
     requests = ", ".join(f"{count} {kind}" for kind, count in sorted(result["requests"].items()))
     say(f"archive requests: {requests or 'none'}; {result['waited']:.1f} s waiting on rate limits")

@@ -8,14 +8,13 @@ import io
 import json
 import math
 import sys
+import textwrap
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 
 console = Console(highlight=False, soft_wrap=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -98,13 +97,104 @@ def render_table(
         for row in rows:
             sys.stdout.write("\t".join(_tsv(cell(v)) for v in row) + "\n")
         return
-    table = Table(title=title, title_justify="left", title_style="bold", header_style="bold", box=box.SIMPLE_HEAD)
     wrapping = {n % len(columns) for n in wrap} if columns else set()
-    for n, column in enumerate(columns):
-        table.add_column(column, overflow="fold", no_wrap=n not in wrapping)
-    for row in rows:
-        table.add_row(*(cell(v) for v in row))
-    console.print(table)
+    headers, texts, widths, gap = fit(columns, rows, console.width, wrapping)
+    if title:
+        for line in title.splitlines():
+            say(line, style="bold")
+    for line in _block([header.split("\n") for header in headers], widths, gap):
+        say(line, style="bold")
+    say("─" * min(console.width, sum(widths) + gap * max(0, len(widths) - 1)))
+    for row in texts:
+        lines = [textwrap.wrap(text, width) or [""] if n in wrapping else [text] for n, (text, width) in
+                 enumerate(zip(row, widths, strict=True))]  # fmt: skip
+        for line in _block(lines, widths, gap, bottom=False):
+            say(line)
+
+
+def _block(cells: list[list[str]], widths: list[int], gap: int, *, bottom: bool = True) -> list[str]:
+    """Lines of one row whose cells hold several lines each, padded to ``widths`` (``gap`` spaces apart); ``bottom``
+    aligns the cells' last lines (headers), otherwise their first."""
+    height = max(len(lines) for lines in cells) if cells else 0
+    padded = [([""] * (height - len(lines)) + lines) if bottom else (lines + [""] * (height - len(lines)))
+              for lines in cells]  # fmt: skip
+    return [
+        (" " * gap).join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
+        for line in zip(*padded, strict=True)
+    ]
+
+
+def fit(
+    columns: Sequence[str], rows: Sequence[Sequence[object]], width: int, wrapping: set[int]
+) -> tuple[list[str], list[list[str]], list[int], int]:
+    """Headers, cells, column widths and the gap between columns that fit a terminal ``width`` without dropping
+    a column. In turn, while the table is too wide: headers break at their spaces; times lose their hour (a
+    column of times only); the ``wrapping`` columns narrow to their longest word (their cells wrap); other text
+    columns (sites, URLs) are cut in the middle, down to 12 characters; columns stand one space apart, not two.
+    Numbers and dates are never cut: a table that still does not fit runs over."""
+    headers = list(columns)
+    texts = [[cell(v) for v in row] for row in rows]
+    room = width - 2 * max(0, len(headers) - 1)  # two spaces between columns
+    if sum(_widths(headers, texts)) > room:
+        headers = [header.replace(" ", "\n") for header in headers]
+    if sum(_widths(headers, texts)) > room:
+        _dates_only(rows, texts)
+    widths = _widths(headers, texts)
+    floors = _floors(headers, texts, widths, wrapping)
+    excess = sum(widths) - room
+    while excess > 0 and (shrinkable := [n for n in floors if widths[n] > floors[n]]):
+        widest = max(shrinkable, key=lambda n: widths[n] - floors[n])  # narrow the one with most to spare
+        widths[widest] -= 1
+        excess -= 1
+    for n in set(floors) - wrapping:
+        for row in texts:
+            row[n] = middle_cut(row[n], widths[n])
+    return headers, texts, widths, 1 if excess > 0 else 2
+
+
+def _widths(headers: list[str], texts: list[list[str]]) -> list[int]:
+    return [
+        max([len(line) for line in header.split("\n")] + [len(row[n]) for row in texts])
+        for n, header in enumerate(headers)
+    ]
+
+
+def _dates_only(rows: Sequence[Sequence[object]], texts: list[list[str]]) -> None:
+    """Write the columns that hold times only as their dates."""
+    for n in range(len(texts[0]) if texts else 0):
+        values = [row[n] for row in rows if row[n] is not None]
+        if values and all(isinstance(v, datetime) for v in values):
+            for text, row in zip(texts, rows, strict=True):
+                text[n] = row[n].strftime("%Y-%m-%d") if row[n] is not None else ""  # type: ignore[union-attr]
+
+
+def _floors(headers: list[str], texts: list[list[str]], widths: list[int], wrapping: set[int]) -> dict[int, int]:
+    """How narrow each column that may narrow can get: a wrapping one to its longest word, a text one to 12."""
+    floors = {}
+    for n, header in enumerate(headers):
+        cells = [row[n] for row in texts if row[n]]
+        head = max(len(line) for line in header.split("\n"))
+        if n in wrapping:
+            floors[n] = max([head, *(len(word) for text in cells for word in text.split())])
+        elif cells and not all(_is_number(text) or _is_date(text) for text in cells):
+            floors[n] = min(widths[n], max(12, head))
+    return floors
+
+
+def middle_cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, its middle replaced by "…" (both ends of a URL stay readable)."""
+    if len(text) <= width:
+        return text
+    keep = width - 1
+    return text[: (keep + 1) // 2] + "…" + text[len(text) - keep // 2 :]
+
+
+def _is_number(text: str) -> bool:
+    return text.replace(".", "", 1).replace("-", "", 1).replace("+", "", 1).replace(",", "").isdigit()
+
+
+def _is_date(text: str) -> bool:
+    return len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit()
 
 
 def unique_names(columns: Sequence[str]) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from palimpsest.cli.invocation import invocation
-from palimpsest.cli.output import console, plural, say
+from palimpsest.cli.output import plural, say
 from palimpsest.report import write_report
 from palimpsest.warehouse import queries
 from palimpsest.warehouse.feed import write_feed
@@ -28,7 +28,7 @@ def report(
         if site:
             site = queries.resolve_site(con, site)
         path = write_report(con, out, replay_prefix=run.settings.replay_url, site=site)
-    console.print(f"wrote {path}", markup=False)
+    say(f"wrote {path}")
 
 
 def feed(

@@ -98,7 +98,7 @@ def print_history(history: SiteHistory, fmt: str = "table", *, replay_prefix: st
         rows.append(row + ((v.policy_url,) if len(urls) > 1 else ()))
     columns = ["v", "first seen", "last seen", "captures", "words", "changed between", "change"]
     title = _headline(history) + (f"\n{urls.pop()}" if len(urls) == 1 else "")
-    render_table(columns + (["policy url"] if len(urls) > 1 else []), rows, title=title, wrap=(5, 6, 7))
+    render_table(columns + (["policy url"] if len(urls) > 1 else []), rows, title=title, wrap=(5, 6))
 
 
 def _headline(history: SiteHistory) -> str:
