@@ -320,3 +320,18 @@ def test_lines_in_a_pipe_are_never_wrapped(tmp_path: Path, capsys) -> None:
     assert main(["--db", str(db), "import", str(policy), "--site", "shop.example", "--at", "2020-01-02"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert first.startswith(f"{policy.name}: imported as shop.example at 2020-01-02 00:00:00 (") and len(first) > 80
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["diff", "shop.example"], ["history", "shop.example"], ["show", "shop.example"], ["sql", "SELECT 1"], ["sites"]],
+)
+def test_read_commands_load_neither_the_extractor_nor_prefect(args: list[str], db: Path) -> None:
+    probe = (
+        "import sys, io, contextlib; from palimpsest.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()): code = main(['--db', {str(db)!r}, *{args!r}])\n"
+        "heavy = [m for m in ('prefect', 'trafilatura', 'lxml', 'requests', 'warcio') if m in sys.modules]\n"
+        "sys.stderr.write(f'{code} {heavy}')"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stderr.splitlines()[-1] == "0 []"
