@@ -158,6 +158,14 @@ def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT current_database()").fetchone()[0] == ALIAS
 
 
+def lake_data_path(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Where the lake ``con`` reads and writes keeps its data files; None on a file."""
+    if not is_lake(con):
+        return None
+    row = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return ((row[0] if row else None) or {}).get("data_path")
+
+
 def variant(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     """A statement as this warehouse runs it: on a lake, the variant ``sql/lake/<name>.sql`` of the statement
     ``sql/<name>.sql`` where there is one (``sql`` is that statement's text, as ``statements.statement`` read it)."""

@@ -9,6 +9,7 @@ from datetime import datetime
 import duckdb
 
 from palimpsest.errors import BadInput, UnknownSite, UnknownVersion, WarehouseError
+from palimpsest.warehouse.lake import lake_data_path
 from palimpsest.warehouse.rows import Version
 from palimpsest.warehouse.statements import numbers, statement
 
@@ -121,6 +122,9 @@ def run_sql(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list
     other database attached (``COPY … TO``, ``ATTACH``, ``read_csv``), and no setting changed back."""
     if not query.strip():
         raise BadInput('give a query, e.g. palimpsest sql "SELECT * FROM versions LIMIT 5"')
+    if lake := lake_data_path(con):
+        # A lake's rows live in its data files (and its catalog): those, and nothing else, stay readable.
+        con.execute("SET allowed_directories = $dirs", {"dirs": [lake]})
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     try:
