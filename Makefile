@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: setup browser test lint demo bench serve clean
+.PHONY: setup browser postgres test lint demo bench serve clean
 
 setup: .venv/.synced .venv-pywb/.installed
 
@@ -46,11 +46,23 @@ browser:
 		echo "note: $(CHROMIUM) or a Japanese font is missing and needs root to install; browser tests will skip"; \
 	fi
 
+# The lake tests (tests/test_lake.py) start a throwaway PostgreSQL with initdb and pg_ctl (as the postgres user when
+# run as root). As root it is installed with apt-get when missing; without it those tests fail, they never skip.
+postgres:
+	@if command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing postgresql for the lake tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			postgresql >/dev/null; \
+	else \
+		echo "note: PostgreSQL (initdb, pg_ctl) is missing and needs root to install; the lake tests will fail"; \
+	fi
+
 lint: .venv/.synced
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
-test: setup browser lint
+test: setup browser postgres lint
 	.venv/bin/pytest
 
 demo: setup

@@ -32,6 +32,7 @@ from palimpsest.warehouse.integrity import repeats
 from palimpsest.warehouse.lake import attach, is_lake
 from palimpsest.warehouse.migrations import Migration, available, migrate
 from tests.conftest import settings_for
+from tests.history import build_history
 from tests.servers import FaultArchive, Page, quick_client
 from tests.timelines import page
 
@@ -334,3 +335,15 @@ def test_a_lake_that_is_not_a_warehouse_is_refused(tmp_path: Path) -> None:
     con.execute("CREATE TABLE lake.main.theirs (x INTEGER)")
     con.close()
     assert main(["--db", str(lake), "sites"]) == 1
+
+
+def test_a_key_the_lake_cannot_hold_is_checked_by_the_doctor(tmp_path: Path) -> None:
+    con = connect(Lake(str(tmp_path / "catalog.ducklake")))
+    try:
+        build_history(con)
+        assert repeats(con) == []
+        con.execute("INSERT INTO capture SELECT * FROM capture ORDER BY ts LIMIT 1")  # what no writer of ours does
+        found = {(r.table, r.key) for r in repeats(con)}
+        assert ("capture", "site, url, ts, digest") in found
+    finally:
+        con.close()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from palimpsest.warehouse.lake import begin, rollback
+from palimpsest.warehouse.lake import begin, is_lake, rollback
 from palimpsest.warehouse.statements import numbers
 from palimpsest.warehouse.versions import rebuild_versions
 
@@ -40,6 +40,19 @@ _KEYS = (
 )
 
 
+#: Keys a file's indexes enforce but a lake cannot hold (warehouse.lake): there the writer keeps them, and a repeat
+#: is only reported.
+_LAKE_KEYS = (
+    ("capture", "site, url, ts, digest", None),
+    ("policy_text", "text_key", None),
+    ("site", "site", None),
+    ("policy_url", "site, url", None),
+    ("archive", "archive_id", None),
+    ("extraction_run", "run_id", None),
+    ("imported_document", "file_sha256", None),
+)
+
+
 # A section stored twice: its texts list the number kept, and the other numbers go.
 _RENUMBER = "UPDATE text_section SET section_id = ? WHERE section_id IN (SELECT unnest(?::INTEGER[]))"
 _DROP_SECTIONS = "DELETE FROM section_text WHERE section_id IN (SELECT unnest(?::INTEGER[])) RETURNING 1"
@@ -48,7 +61,7 @@ _DROP_SECTIONS = "DELETE FROM section_text WHERE section_id IN (SELECT unnest(?:
 def repeats(con: duckdb.DuckDBPyConnection) -> list[Repeat]:
     """Every key that more than one row holds, a line per table and key."""
     found = []
-    for table, key, keep in _KEYS:
+    for table, key, keep in _KEYS + (_LAKE_KEYS if is_lake(con) else ()):
         held = f'SELECT {key} FROM "{table}" GROUP BY ALL HAVING count(*) > 1'  # noqa: S608 - identifiers from _KEYS, never user input
         rows = con.execute(f"SELECT count(*), min(({key})::VARCHAR) FROM ({held})").fetchone()  # noqa: S608 - identifiers from _KEYS, never user input
         if rows[0]:
