@@ -2,8 +2,9 @@
 
 Records hold the original status line, the original headers and the body exactly as archived, with the
 capture's own URL and time, so a pywb collection can replay our WARCs as it would any crawl's. Each process
-appends to a file of its own (``palimpsest-<utc>-<pid>.warc.gz``); every record is flushed and fsynced before
-its location is handed back, so a warehouse row never points at bytes that are not on disk.
+appends to a file of its own (``palimpsest-<utc>-<host>-<pid>.warc.gz``), so workers on several machines can
+share one store folder; every record is flushed and fsynced before its location is handed back, so a warehouse
+row never points at bytes that are not on disk.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
+import socket
 import threading
 import zlib
 from dataclasses import dataclass
@@ -60,7 +63,7 @@ class WarcStore:
         if self._file is None:
             self.directory.mkdir(parents=True, exist_ok=True)
             stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
-            self._file = self.directory / f"palimpsest-{stamp}-{os.getpid()}.warc.gz"
+            self._file = self.directory / f"palimpsest-{stamp}-{writer()}.warc.gz"
         return self._file
 
     def write(self, fetched: Fetched) -> WarcRef:
@@ -119,6 +122,12 @@ class WarcStore:
         raise WarcStoreError(f"no response record in {path} at {ref.offset}")
 
 
+def writer() -> str:
+    """This process's mark in the names of the files it writes: its host and process id."""
+    host = re.sub(r"[^A-Za-z0-9.]+", "_", socket.gethostname()) or "host"
+    return f"{host}-{os.getpid()}"
+
+
 def copy_records(directory: Path, filename: str, keep: list[WarcRef]) -> list[WarcRef]:
     """Copy the records ``keep`` names (all in ``filename``) into a new file of the store, in order, and return
     where each now lives. The new file is fsynced before this returns; the old one is left for the caller to
@@ -127,7 +136,7 @@ def copy_records(directory: Path, filename: str, keep: list[WarcRef]) -> list[Wa
         return []
     directory = Path(directory)
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
-    target = directory / f"palimpsest-{stamp}-{os.getpid()}-collected.warc.gz"
+    target = directory / f"palimpsest-{stamp}-{writer()}-collected.warc.gz"
     moved = []
     try:
         with (directory / filename).open("rb") as source, target.open("xb") as out:

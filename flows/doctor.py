@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from palimpsest.fetchers.captures import sha1_base32
-from palimpsest.fetchers.warcstore import WarcRef, WarcStore, WarcStoreError, copy_records
+from palimpsest.fetchers.warcstore import WarcRef, WarcStore, WarcStoreError, copy_records, writer
 from palimpsest.warehouse import checks
 from palimpsest.warehouse.checks import RAW_MISSING
 from palimpsest.warehouse.integrity import remove_repeats, repeats
@@ -232,20 +232,22 @@ def collect(con: duckdb.DuckDBPyConnection, warc_dir: Path, *, quiet_for: float 
 
 
 def _may_be_writing(path: Path, quiet_for: float) -> bool:
-    """Whether a crawl may still append to ``path``: its writer (named in the file name) is another live process
-    on this host, or the file changed within ``quiet_for`` seconds."""
+    """Whether a crawl may still append to ``path``: the file changed within ``quiet_for`` seconds, or its writer
+    (the host and process in its name) is another live process on this host."""
     try:
-        if time.time() - path.stat().st_mtime < quiet_for:
-            return True
+        recent = time.time() - path.stat().st_mtime < quiet_for
     except OSError:
         return False
-    pid = path.name.removesuffix(".warc.gz").rsplit("-", 1)[-1]
-    if not pid.isdigit() or int(pid) == os.getpid():
-        return False
+    host, _, pid = path.name.removesuffix(".warc.gz").removesuffix("-collected").rpartition("-")
+    here = host.endswith("-" + writer().rpartition("-")[0])
+    return recent or (here and pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)))
+
+
+def _alive(pid: int) -> bool:
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except OSError:
-        return True
+        return True  # another user's process
     return True

@@ -121,3 +121,34 @@ def test_forget_asks_first_and_refuses_what_it_cannot_find(crawled, capsys) -> N
     code, out = run(capsys, db, "forget", "mil.example", "--yes")
     assert code == 1 and "did you mean mill.example?" in out
     assert counts(db)["mill.example"] == (4, 2)
+
+
+def test_collect_leaves_alone_the_files_a_live_crawl_may_still_write(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from palimpsest.fetchers.warcstore import writer
+    from palimpsest.flows.doctor import _may_be_writing
+
+    host = writer().rpartition("-")[0]
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        files = {
+            "live here": tmp_path / f"palimpsest-20260101000000000000-{host}-{sleeper.pid}.warc.gz",
+            "this process": tmp_path / f"palimpsest-20260101000000000000-{writer()}.warc.gz",
+            "other host": tmp_path / f"palimpsest-20260101000000000000-elsewhere-{sleeper.pid}.warc.gz",
+        }
+        for path in files.values():
+            path.write_bytes(b"")
+        age(tmp_path)
+        assert {name: _may_be_writing(path, 600) for name, path in files.items()} == {
+            "live here": True,
+            "this process": False,
+            "other host": False,  # its process ids are not this host's: only its age tells
+        }
+        files["other host"].touch()
+        assert _may_be_writing(files["other host"], 600)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert not _may_be_writing(files["live here"], 600)
