@@ -362,7 +362,10 @@ def outcome_kind(outcome: str) -> str:
 def stored_outcomes(settings: Settings, site: str, keys: Iterable[tuple[str, datetime, str]]) -> Counter:
     """The outcomes the warehouse holds now for ``site``'s captures ``keys`` names (after versions are rebuilt,
     the first capture of each version is a ``version``, the rest ``same-text``)."""
-    with warehouse(settings.db, read_only=True, lock_timeout=settings.lock_timeout) as con:
+    # Opened as every other step opens it, not read-only: as of duckdb 1.5.5 a read-only connection to a file that
+    # another thread of this process holds open for writing fails ("Can't open a connection to same database file
+    # with a different configuration"), which failed 6 of 8 sites crawled two at a time (2026-12).
+    with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
         rows = store.capture_outcomes(con, site, keys)
     counted: Counter = Counter()
     for outcome, count in rows:
