@@ -49,6 +49,18 @@ def read_sites(path: Path | str) -> list[SiteEntry]:
     return entries
 
 
+def entries_from(records: list[dict], source: str) -> list[SiteEntry]:
+    """Check entries given as records with a sites file's fields (a shard's parameters), as a file's are checked;
+    a bad one is a BadInput naming ``source`` and the entry's place."""
+    return [_entry(source, f"entry {n}", dict(record)) for n, record in enumerate(records, start=1)]
+
+
+def as_record(entry: SiteEntry) -> dict[str, str]:
+    """An entry as a record with a sites file's fields, leaving out those it does not set."""
+    values = zip(COLUMNS, (entry.url, entry.site, entry.from_, entry.to, entry.sample), strict=True)
+    return {name: value for name, value in values if value is not None}
+
+
 def _toml(path: Path, raw: str) -> list[tuple[str, dict]]:
     try:
         data = tomllib.loads(raw)
@@ -72,7 +84,7 @@ def _csv(path: Path, raw: str) -> list[tuple[str, dict]]:
     return records
 
 
-def _entry(path: Path, where: str, record: dict) -> SiteEntry:
+def _entry(path: Path | str, where: str, record: dict) -> SiteEntry:
     unknown = set(record) - set(COLUMNS)
     if unknown:
         raise BadInput(f"{path} {where}: unknown field(s) {', '.join(sorted(unknown))}; use {', '.join(COLUMNS)}")
