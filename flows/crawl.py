@@ -117,6 +117,21 @@ def run_crawl(
     """
     sampling.check_period(sample)
     site = store.site_name(site) if site else default_site(url)
+    with pipeline.site_claimed(settings, site):
+        return _run_crawl(settings, url, site, from_, to, sample, steps, batch_size, on_progress)
+
+
+def _run_crawl(
+    settings: Settings,
+    url: str,
+    site: str,
+    from_: datetime | None,
+    to: datetime | None,
+    sample: str | None,
+    steps: Steps,
+    batch_size: int,
+    on_progress: Callable[[CrawlReport], None] | None,
+) -> CrawlReport:
     report = CrawlReport(site=site, url=url, sample=sample)
     crawl = _Crawl(settings, steps, batch_size, report, on_progress)
     known = {change.key for change in site_changes(settings, site)}

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache, partial
 from pathlib import Path
@@ -24,7 +25,7 @@ from palimpsest.fetchers.search import near_matches, search_captures
 from palimpsest.fetchers.warcstore import WarcStoreError
 from palimpsest.flows.outcomes import ExtractOutcome, FetchOutcome, Plan, StoreSummary
 from palimpsest.settings import Settings
-from palimpsest.warehouse import store, warehouse
+from palimpsest.warehouse import claims, store, warehouse
 from palimpsest.warehouse.lake import transaction
 from palimpsest.warehouse.rows import CaptureRow, ExtractionRow, PayloadRow, SectionRow, TextRow
 from palimpsest.warehouse.versions import rebuild_versions
@@ -344,6 +345,7 @@ def store_results(
             first = {text.text_sha256: text for text in reversed(texts)}
             store.save_sections(con, [section for text in first.values() for section in text.sections])
             store.save_extractions(con, plan.run_id, extractions)
+            claims.renew(con, plan.site)
             return store.save_captures(con, rows, archive=(settings.cdx_url, settings.replay_url))
 
         summary.rows = transaction(con, write)
@@ -371,6 +373,19 @@ def stored_outcomes(settings: Settings, site: str, keys: Iterable[tuple[str, dat
     for outcome, count in rows:
         counted[outcome_kind(outcome)] += count
     return counted
+
+
+@contextmanager
+def site_claimed(settings: Settings, site: str) -> Iterator[None]:
+    """Hold ``site`` for this crawl: another process crawling it now makes this one fail with SiteBusy before
+    anything is written (``warehouse.claims``)."""
+    with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
+        claims.claim(con, site)
+    try:
+        yield
+    finally:
+        with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
+            claims.release(con, site)
 
 
 def store_versions(settings: Settings, site: str) -> int:

@@ -25,6 +25,11 @@ class TrackConflict(BadInput):
     site follows one policy URL at a time, or its history would flip between two documents."""
 
 
+class SiteBusy(PalimpsestError):
+    """Another process is crawling the site now (its claim in the warehouse is fresh): one crawl writes a site's
+    history at a time."""
+
+
 # --- archive -------------------------------------------------------------------------------------------------
 
 

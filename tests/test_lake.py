@@ -296,6 +296,40 @@ def test_two_processes_writing_one_postgres_lake_at_once_both_land(postgres: Pos
         con.close()
 
 
+_CLAIMER = """
+import sys, time
+from palimpsest.errors import SiteBusy
+from palimpsest.settings import Lake
+from palimpsest.warehouse import claims, connect
+con = connect(Lake.parse(sys.argv[1], sys.argv[2]))
+time.sleep(max(0.0, float(sys.argv[3]) - time.time()))  # every claimer asks at the same moment
+try:
+    claims.claim(con, "same.example")
+except SiteBusy:
+    print("busy")
+else:
+    print("won")
+    time.sleep(3)
+    claims.release(con, "same.example")
+con.close()
+"""
+
+
+def test_of_three_machines_claiming_one_site_at_once_one_crawls_it(postgres: Postgres, tmp_path: Path) -> None:
+    lake = postgres.lake(tmp_path / "data")
+    connect(lake).close()
+    start = time.time() + 4
+    args = [sys.executable, "-c", _CLAIMER, str(lake), str(lake.data), str(start)]
+    processes = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    said = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        said.append(out.strip())
+    assert sorted(said) == ["busy", "busy", "won"]
+    assert rows(lake, "SELECT count(*) FROM crawl_claim") == [(0,)]
+
+
 # --- the schema and the settings ------------------------------------------------------------------------------
 
 

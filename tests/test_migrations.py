@@ -30,6 +30,7 @@ SHIPPED = {
     14: "0dfea994cb016f54f07eb61e91202b94ef36efe9214bfac0cb0a82ca8cbfcf7f",  # 0014_other_documents
     15: "4e5bf843009a3c5f0011315fa1dd40b0a2705825cc2d5e55739eaac5ca27eaee",  # 0015_search_terms
     16: "85670ddcc803e357ec50e8f127a8aa315a8ed0c0cb1bad811663e7c43e0f4eef",  # 0016_capture_archive
+    17: "559354544f8a44d35458445e14a197649e0b5898041db591b0c58a4c8ab75785",  # 0017_crawl_claims
 }
 
 
