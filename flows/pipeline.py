@@ -81,10 +81,14 @@ def plan_captures(
     """
     urls = {c.original for c in captures}
     with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
-        store.ensure_site(con, site)
+
+        def open_site() -> int:  # one transaction: on a lake, two processes making the first run take turns
+            store.ensure_site(con, site)
+            return store.extraction_run(con, EXTRACTOR)
+
+        run_id = transaction(con, open_site)
         settled = store.settled_captures(con, site, urls, include_inferred=sampled)
         inferred = store.inferred_captures(con, site, urls) if sampled else set()
-        run_id = store.extraction_run(con, EXTRACTOR)
         known = store.extractions_for(con, run_id, [c.digest for c in captures])
         waiting = [c.key for c in captures if c.key not in settled and c.digest not in known]
         stored = store.stored_payloads(con, waiting)
@@ -399,8 +403,12 @@ def record_move(
     settings: Settings, site: str, url: str, *, since: datetime | None, source: str, via: str | None
 ) -> None:
     with warehouse(settings.db, lock_timeout=settings.lock_timeout) as con:
-        store.ensure_site(con, site)
-        store.record_policy_url(con, site, url, since=since, source=source, via=via)
+
+        def record() -> None:
+            store.ensure_site(con, site)
+            store.record_policy_url(con, site, url, since=since, source=source, via=via)
+
+        transaction(con, record)
 
 
 # --- helpers --------------------------------------------------------------------------------------------------
