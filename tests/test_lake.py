@@ -381,3 +381,20 @@ def test_a_key_the_lake_cannot_hold_is_checked_by_the_doctor(tmp_path: Path) -> 
         assert ("capture", "site, url, ts, digest") in found
     finally:
         con.close()
+
+
+def test_the_writing_commands_work_on_a_lake(archive: FaultArchive, tmp_path: Path, capsys) -> None:
+    settings = crawl_into(new_lake("ducklake", tmp_path, None), tmp_path, archive)
+    base = ["--db", str(settings.db), "--warc-dir", str(settings.warc_dir), "--replay-url", archive.replay_url]
+    before = rows(settings.db, "SELECT version, text_sha256 FROM versions ORDER BY version")
+    for args in (["reextract"], ["doctor", "--repair"], ["doctor"]):
+        assert main([*base, *args]) == 0, capsys.readouterr()
+    assert rows(settings.db, "SELECT version, text_sha256 FROM versions ORDER BY version") == before
+    policy = tmp_path / "seed.md"
+    policy.write_text("# Privacy\n\nWe keep nothing at all.", encoding="utf-8")
+    assert main([*base, "import", str(policy), "--site", "other.example", "--at", "2021-01-01"]) == 0
+    assert main([*base, "forget", "other.example", "--yes"]) == 0, capsys.readouterr()
+    assert main([*base, "forget", "bakery.example", "--yes"]) == 0, capsys.readouterr()
+    assert rows(settings.db, "SELECT count(*) FROM captures") == [(0,)]
+    assert main([*base, "doctor", "--collect"]) == 0, capsys.readouterr()
+    assert "collected:" in capsys.readouterr().out

@@ -124,11 +124,11 @@ def forget_payloads(con: duckdb.DuckDBPyConnection, payloads: Iterable[tuple[str
     marked = 0
     for digest in digests:
         con.execute("DELETE FROM extraction WHERE digest = ?", [digest])
-        rows = con.execute(
+        done = con.execute(
             "UPDATE capture SET outcome = ?, usable = false, detail = 'raw bytes lost; found by doctor'"
-            " WHERE digest = ? AND provenance = 'archive' RETURNING 1",
+            " WHERE digest = ? AND provenance = 'archive'",
             [RAW_MISSING, digest],
-        ).fetchall()
-        marked += len(rows)
+        ).fetchone()
+        marked += int(done[0]) if done else 0  # the rows changed, as DuckDB counts them (a lake takes no RETURNING)
     con.execute("COMMIT")
     return marked

@@ -55,7 +55,7 @@ _LAKE_KEYS = (
 
 # A section stored twice: its texts list the number kept, and the other numbers go.
 _RENUMBER = "UPDATE text_section SET section_id = ? WHERE section_id IN (SELECT unnest(?::INTEGER[]))"
-_DROP_SECTIONS = "DELETE FROM section_text WHERE section_id IN (SELECT unnest(?::INTEGER[])) RETURNING 1"
+_DROP_SECTIONS = "DELETE FROM section_text WHERE section_id IN (SELECT unnest(?::INTEGER[]))"
 
 
 def repeats(con: duckdb.DuckDBPyConnection) -> list[Repeat]:
@@ -88,13 +88,13 @@ def remove_repeats(con: duckdb.DuckDBPyConnection) -> int:
     try:
         for _, (keep, *drop) in _sections_stored_twice(con):
             con.execute(_RENUMBER, [keep, numbers(drop)])
-            removed += len(con.execute(_DROP_SECTIONS, [numbers(drop)]).fetchall())
+            removed += _changed(con.execute(_DROP_SECTIONS, [numbers(drop)]))
         for table, key, keep in _KEYS:
             if keep is None:
                 continue
             ranked = f'SELECT rowid, row_number() OVER (PARTITION BY {key} ORDER BY {keep}) AS nth FROM "{table}"'  # noqa: S608 - identifiers from _KEYS, never user input
-            repeated = f'DELETE FROM "{table}" WHERE rowid IN (SELECT rowid FROM ({ranked}) WHERE nth > 1) RETURNING 1'  # noqa: S608 - identifiers from _KEYS, never user input
-            removed += len(con.execute(repeated).fetchall())
+            repeated = f'DELETE FROM "{table}" WHERE rowid IN (SELECT rowid FROM ({ranked}) WHERE nth > 1)'  # noqa: S608 - identifiers from _KEYS, never user input
+            removed += _changed(con.execute(repeated))
         con.execute("COMMIT")
     except Exception:
         rollback(con)
@@ -103,3 +103,9 @@ def remove_repeats(con: duckdb.DuckDBPyConnection) -> int:
     for (site,) in sites:
         rebuild_versions(con, site)
     return removed
+
+
+def _changed(done: duckdb.DuckDBPyConnection) -> int:
+    """The rows a DELETE or UPDATE changed, as DuckDB counts them (a lake takes no RETURNING on them)."""
+    row = done.fetchone()
+    return int(row[0]) if row else 0
