@@ -1,47 +1,52 @@
-"""Prefect in a command-line process: its own settings set before it is imported, and its temporary API server
-kept out of reach of the terminal's Ctrl-C.
+"""Prefect in a command-line process: its own settings set before it is imported, and the API its flow runs are
+recorded in, found or started as early as possible.
 
-With no ``PREFECT_API_URL``, the first flow run in a process starts a temporary Prefect server as a child
-process. A terminal's Ctrl-C reaches the whole foreground process group, so the server died at the same moment
-as the crawl was interrupted, and Prefect then spent minutes retrying to record the run as crashed against a
-server that was gone (found 2026-11 with Prefect 3.8.8: ``FlowRunEngine.handle_crash`` →
-``set_flow_run_state`` retrying the connection). Started in a session of its own, the server outlives the
-interrupt long enough for the crash to be recorded, and Prefect still stops it when the process exits.
+Every command that runs a flow records it in a Prefect API: the one configured (``PREFECT_API_URL``, in the
+environment or a Prefect profile), else a Prefect server already running for the same ``PREFECT_HOME`` on
+Prefect's default address (``prefect server start``), else a temporary server that this process starts and stops.
+Either server keeps its runs in ``PREFECT_HOME``'s database, where ``prefect server start`` shows them later.
 
-A process killed outright (``kill -9``, the out-of-memory killer) runs no exit handler, and a server in its own
-session would outlive it for good. So the server is started through :func:`_guard`, which asks Linux to send it
-SIGTERM when the process that started it dies (``PR_SET_PDEATHSIG``) and then becomes the server.
+Prefect's own temporary server cost a 3-fetch crawl of the demo archive 12–17 s against 2.1 s as plain calls
+(measured 2026-12, load 1.5 on 2 cores), most of it spent twice over on the same imports: this process imported
+Prefect's server package (2.2 s) only to start the server, which then imported Prefect and its server package
+again (3.2 s), built its app (0.4 s) and checked its migrations (0.1 s) while this process waited. So the server is
+started here, before Prefect is imported, on a loopback socket bound here and handed to it (``uvicorn --fd``): it
+boots while this process imports Prefect and the flows, and a request sent before it is ready waits in the
+socket's queue instead of failing. This process never imports Prefect's server package.
+
+A terminal's Ctrl-C reaches the whole foreground process group, so a server in that group died with the crawl,
+and Prefect then spent minutes retrying to record the run as crashed (found 2026-11 with Prefect 3.8.8:
+``FlowRunEngine.handle_crash`` → ``set_flow_run_state`` retrying the connection). The server runs in a session of
+its own and is stopped when this process exits. A process killed outright (``kill -9``, the out-of-memory killer)
+runs no exit handler, so the server is started through :func:`_guard`, which asks Linux to send it SIGTERM when
+the process that started it dies (``PR_SET_PDEATHSIG``) and then becomes the server.
 """
 
 from __future__ import annotations
 
+import atexit
 import ctypes
+import gc
 import os
 import signal
+import socket
 import subprocess
 import sys
-from typing import Any
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
 
-
-class _DetachedSubprocess:
-    """The ``subprocess`` module as the server module sees it, with every child started in a new session."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(subprocess, name)
-
-    @staticmethod
-    def Popen(*args: Any, **kwargs: Any) -> subprocess.Popen:
-        kwargs.setdefault("start_new_session", True)
-        if sys.platform == "linux":
-            command, args = (kwargs.pop("args"), args) if "args" in kwargs else (args[0], args[1:])
-            args = ([sys.executable, "-m", "palimpsest.cli.prefect_runtime", str(os.getpid()), *command], *args)
-        return subprocess.Popen(*args, **kwargs)
+#: Where ``prefect server start`` listens unless told otherwise (Prefect 3.8.8's defaults).
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 4200
+#: How long a server found on Prefect's default address has to answer each question (seconds). Nothing listening
+#: is a refused connection at once; a busy ``prefect server start`` took 0.84 s to answer three (load 2.6, 2026-12).
+PROBE_TIMEOUT = 5.0
 
 
 def prepare_prefect(*, verbose: bool = False) -> None:
-    """Ready this process for running flows: Prefect's own settings first, then the temporary server's guard."""
+    """Ready this process for running flows: Prefect's own settings first, then the API its runs are recorded in."""
     quiet_prefect(verbose=verbose)
-    detach_temporary_server()
+    connect_api()
 
 
 def quiet_prefect(*, verbose: bool = False) -> None:
@@ -50,7 +55,8 @@ def quiet_prefect(*, verbose: bool = False) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     # Prefect's temporary server gives up after 20 s by default; on a busy 2-core machine its first start took
-    # 13–22 s and more (measured 2026-11), which failed the whole command before it began.
+    # 13–22 s and more (measured 2026-11), which failed the whole command before it began. (The server started by
+    # connect_api needs no such wait; Prefect's own, still started by code that runs flows without the CLI, does.)
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -59,14 +65,143 @@ def quiet_prefect(*, verbose: bool = False) -> None:
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 
-def detach_temporary_server() -> None:
-    """When flows will run against a temporary server, start it in its own session (see the module's note)."""
-    if os.environ.get("PREFECT_API_URL"):
-        return
-    from prefect.server.api import server  # noqa: PLC0415 - lazy: Prefect, 1.5 s; only when flows will run
+@dataclass
+class Api:
+    """The API this process's flow runs are recorded in, and the temporary server it started, if any."""
 
-    if not isinstance(server.subprocess, _DetachedSubprocess):
-        server.subprocess = _DetachedSubprocess()  # type: ignore[assignment]
+    url: str | None = None
+    server: subprocess.Popen | None = None
+
+
+#: One per process, as Prefect's settings are: a second command run in the same process uses the same API.
+API = Api()
+
+
+def connect_api() -> str:
+    """Point this process's flow runs at an API and return its URL: the configured one, a running server that
+    keeps its runs in this ``PREFECT_HOME``, or a temporary server started now. Imports Prefect (1.3 s)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    fresh = "prefect" not in sys.modules
+    if not fresh and (configured := _configured_url()):
+        return configured  # a profile's API, Prefect's test harness, or the server this process already uses
+    if API.server is None or API.server.poll() is not None:
+        API.url = _running_server(_home()) or _start_server()
+    import prefect.context  # noqa: PLC0415 - lazy: Prefect, 1.3 s; imported while the server starts
+
+    if fresh:
+        # Prefect and the flows leave ~140,000 objects that every full collection walks (0.08 s each), and the
+        # interpreter's collections at exit took 0.42–0.45 s; frozen, 0.04–0.05 s (measured 2026-12).
+        gc.freeze()
+        atexit.register(gc.freeze)
+    if configured := _configured_url():  # a Prefect profile, .env or prefect.toml names an API: it wins
+        stop_server()
+        API.url = configured
+        return configured
+    settings = prefect.context.get_settings_context().settings
+    home = Path(settings.home).expanduser().resolve()
+    database = settings.server.database.connection_url
+    own_database = database is None or database.get_secret_value() == f"sqlite+aiosqlite:///{home}/prefect.db"
+    if API.server is None and (home != _home() or not own_database):
+        API.url = _start_server()  # Prefect's settings name another home or database than the server found
+    _use_url(API.url)  # type: ignore[arg-type]
+    if API.server is not None and fresh:
+        # The server takes ~4 s to answer, this process ~2.5 s to reach its first flow run: what Prefect would
+        # import lazily at that run (its engines; FastAPI's encoder for the parameters: 0.3 s) is imported now.
+        import fastapi.encoders  # noqa: F401, PLC0415 - lazy: FastAPI's encoder, 0.13 s
+        import prefect.flow_engine  # noqa: PLC0415 - lazy: Prefect's engines, 0.16 s
+        import prefect.task_engine  # noqa: PLC0415 - lazy: Prefect's engines, 0.16 s with the flow engine
+    return API.url  # type: ignore[return-value]
+
+
+def _configured_url() -> str | None:
+    from prefect.settings import get_current_settings  # noqa: PLC0415 - lazy: Prefect, 1.3 s
+
+    return get_current_settings().api.url
+
+
+def _use_url(url: str) -> None:
+    """Make ``url`` the API of every thread's flow runs. Prefect reads its settings from a process-wide context
+    when a thread has none of its own (Prefect 3.8.8: ``SettingsContext.get``); it replaces that context itself
+    to pick up variables set after import (``refresh_global_settings_context``). The environment is left as it
+    was, so the processes this one starts do not inherit a server that stops with it."""
+    from prefect import context  # noqa: PLC0415 - lazy: Prefect, 1.3 s
+    from prefect.settings import PREFECT_API_URL  # noqa: PLC0415 - lazy: Prefect, 1.3 s
+
+    current = context.get_settings_context()
+    settings = current.settings.copy_with_update(updates={PREFECT_API_URL: url})
+    context.GLOBAL_SETTINGS_CONTEXT = context.SettingsContext(profile=current.profile, settings=settings)
+
+
+def _home() -> Path:
+    return Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser().resolve()
+
+
+def _running_server(home: Path) -> str | None:
+    """The API of a Prefect server on Prefect's default address that keeps its runs in ``home``'s database and
+    runs this version of Prefect, or None. Nothing listening there costs a refused connection (~1 ms)."""
+    host = os.environ.get("PREFECT_SERVER_API_HOST", DEFAULT_HOST)
+    host = "127.0.0.1" if host in {"0.0.0.0", ""} else host  # noqa: S104 - a server listening everywhere
+    url = f"http://{host}:{os.environ.get('PREFECT_SERVER_API_PORT', DEFAULT_PORT)}/api"
+    if _answer(f"{url}/health") is not True:
+        return None
+    settings, version = _answer(f"{url}/admin/settings"), _answer(f"{url}/admin/version")
+    from importlib.metadata import version as installed  # noqa: PLC0415 - lazy: importlib.metadata, 17 ms
+
+    same_home = isinstance(settings, dict) and Path(str(settings.get("home"))).expanduser().resolve() == home
+    return url if same_home and version == installed("prefect") else None
+
+
+def _answer(url: str) -> object:
+    """The JSON that ``url`` answers, or None if nothing (or something other than a JSON API) answers there."""
+    import json  # noqa: PLC0415 - lazy: json, 2 ms
+    from http.client import HTTPException  # noqa: PLC0415 - lazy: http.client, 6 ms
+    from urllib.request import ProxyHandler, build_opener  # noqa: PLC0415 - lazy: urllib, 9 ms of --help's start
+
+    try:  # straight to the address, whatever proxy the environment names
+        with build_opener(ProxyHandler({})).open(url, timeout=PROBE_TIMEOUT) as answer:
+            return json.load(answer)
+    except (OSError, HTTPException, ValueError):  # refused, timed out, not HTTP, not JSON (URLError is an OSError)
+        return None
+
+
+def _start_server() -> str:
+    """Start Prefect's server as Prefect's temporary server would be (Prefect 3.8.8:
+    ``SubprocessASGIServer._run_uvicorn_command``), on a loopback socket bound here: requests sent before it is
+    ready wait in the socket's queue. Returns its API URL at once; the server stops when this process exits."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))  # a free port, held from now on: no port to guess, retry or wait for
+    listener.listen(128)
+    port = listener.getsockname()[1]
+    spec = find_spec("prefect")
+    app_dir = Path(next(iter(spec.submodule_search_locations))).parent  # type: ignore[union-attr, arg-type]
+    command = [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory"]
+    command += ["prefect.server.api.server:create_app", "--fd", str(listener.fileno())]
+    command += ["--log-level", "error", "--lifespan", "on"]
+    if sys.platform == "linux":
+        command = [sys.executable, "-m", "palimpsest.cli.prefect_runtime", str(os.getpid()), *command]
+    environment = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1"}
+    environment["PREFECT__SERVER_FINAL"] = "1"
+    with listener:
+        API.server = subprocess.Popen(command, env=environment, pass_fds=(listener.fileno(),), start_new_session=True)
+    atexit.register(stop_server)
+    return f"http://127.0.0.1:{port}/api"
+
+
+def stop_server() -> None:
+    """Stop the temporary server this process started, if it did: SIGTERM, then SIGKILL after 5 s, as Prefect."""
+    server, API.server = API.server, None
+    if server is None:
+        return
+    if server.poll() not in {None, 0, -signal.SIGTERM}:  # it never answered: the command failed to reach it
+        sys.stderr.write(f"Prefect's temporary server exited with code {server.returncode}; -v shows its log\n")
+        return
+    server.terminate()
+    try:
+        server.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -79,7 +214,7 @@ def _guard(argv: list[str]) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:
         raise SystemExit(0)
-    os.execv(command[0], command)  # noqa: S606 - the server command Prefect built, exactly as given
+    os.execv(command[0], command)  # noqa: S606 - the server command built above, exactly as given
 
 
 if __name__ == "__main__":
