@@ -12,6 +12,7 @@ _FLOWS = {
     "crawl_policy": "palimpsest.flows.policy",
     "crawl_sites": "palimpsest.flows.multi",
     "refresh_all": "palimpsest.flows.multi",
+    "crawl_shard": "palimpsest.flows.multi",
     "discover_policy": "palimpsest.flows.discover",
     "import_corpus": "palimpsest.flows.corpus",
     "verify_corpus": "palimpsest.flows.corpus",
@@ -20,6 +21,7 @@ _FLOWS = {
 
 __all__ = [
     "crawl_policy",
+    "crawl_shard",
     "crawl_sites",
     "discover_policy",
     "import_corpus",

@@ -16,6 +16,7 @@ from prefect.exceptions import MissingContextError
 
 from palimpsest.flows import summary
 from palimpsest.flows.fleet import RunReport
+from palimpsest.flows.shards import Shard
 from palimpsest.warehouse.changes import Change
 
 
@@ -42,9 +43,10 @@ def announce(changes: list[Change], replay_url: str) -> int:
     return len(changes)
 
 
-def publish(title: str, run: RunReport, key: str) -> str:
-    """Publish the run's summary as a markdown artifact (inside a flow run) and log its headline."""
-    text = summary.markdown(title, run)
+def publish(title: str, run: RunReport, key: str | None, shards: list[Shard] | None = None) -> str:
+    """Publish the run's summary as a markdown artifact (inside a flow run; under ``key`` when given, else only
+    attached to the run) and log its headline."""
+    text = summary.markdown(title, run, shards)
     new = sum(len(report.new_versions) for report in run.reports)
     run_logger().info(
         "%s: %d site(s), %d new version(s), %d failed; requests %s; %.1f s waiting on rate limits",

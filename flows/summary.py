@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections import Counter
 
 from palimpsest.flows.fleet import RunReport
+from palimpsest.flows.shards import Shard
 from palimpsest.timestamps import snapshot_url
 from palimpsest.warehouse.changes import Change
 
 EVENT = "palimpsest.policy.changed"
 
 
-def markdown(title: str, run: RunReport) -> str:
-    """New versions per site, captures by outcome, failures, archive requests and time waiting on rate limits."""
+def markdown(title: str, run: RunReport, shards: list[Shard] | None = None) -> str:
+    """New versions per site, captures by outcome, failures, archive requests and time waiting on rate limits; for
+    a run in shards, what each shard crawled, where, and how it ended (only completed shards are summed)."""
     requests = ", ".join(f"{count} {kind}" for kind, count in sorted(run.requests.items())) or "none"
     lines = [
         f"# {title}",
@@ -49,6 +51,13 @@ def markdown(title: str, run: RunReport) -> str:
     if run.failures:
         lines += ["", "## Failures", "", "| Site | URL | Reason |", "|---|---|---|"]
         lines += [f"| {f.site or ''} | {f.url} | {_cell(f.error or '')} |" for f in run.failures]
+    if shards:
+        lines += ["", "## Shards", "", "| Shard | Flow run | Worker | Sites | State |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {s.number} of {s.of} | {s.flow_run} | {_cell(s.worker or '–')} | {_cell(', '.join(s.sites))} "
+            f"| {s.state.lower()}{': ' + _cell(s.message) if s.message and not s.completed else ''} |"
+            for s in shards
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -2,7 +2,8 @@
 
 On a terminal the bars redraw live; in a pipe (logs, tests) a plain line is printed after each stored batch,
 so a long run still shows it is alive. The crawl publishes its running report (:mod:`palimpsest.flows.progress`);
-the rate-limit column reads the archive client's limiters as it draws.
+the rate-limit column reads the archive client's limiters as it draws. A run in shards publishes each shard when
+its state changes, printed as a line.
 
 It imports the crawl's pipeline (trafilatura among it, 0.65 s), so commands import it when they crawl.
 """
@@ -18,6 +19,7 @@ from rich.text import Text
 from palimpsest.cli.output import console, say
 from palimpsest.flows import progress
 from palimpsest.flows.pipeline import client_for
+from palimpsest.flows.shards import Shard
 from palimpsest.settings import Settings
 
 
@@ -62,6 +64,10 @@ def crawl_progress(settings: Settings) -> Iterator[None]:
     extracted = bars.add_task("extracted", total=None, limits=True)
 
     def update(report: object) -> None:
+        if isinstance(report, Shard):  # a run in shards: the crawls run on workers, each shard says how it goes
+            where = f" on {report.worker}" if report.worker else ""
+            say(f"{report.label} ({', '.join(report.sites)}): {report.state.lower()}{where}")
+            return
         reports[id(report)] = report
         totals = {
             name: sum(getattr(r, name) for r in reports.values())
