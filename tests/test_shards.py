@@ -7,7 +7,7 @@ policy URLs, each also filed under a second site name), and
 
 1. ``crawl-sites --shards 2`` into one DuckDB file: both workers run a shard, the run's artifact sums both, and
    the file's ``captures``, ``versions`` and ``changes`` equal an in-process crawl-sites of the same file, row by
-   row;
+   row; ``refresh --shards 2`` then asks the archive once per site and fetches nothing;
 2. the same into a DuckLake whose catalog is a real PostgreSQL, at one fetch a second: a worker is killed in the
    middle of its shard (``kill -9`` of the worker and of the process running its flow run, as when a machine
    dies); the command fails naming that shard, a fresh worker is started, the same command run again completes,
@@ -269,10 +269,14 @@ def test_two_workers_share_the_sites_and_the_file_equals_a_single_crawl(
         cluster.worker("w2", env, workers)
         cluster.wait_online("w1", "w2")
         done = _palimpsest(env, "crawl-sites", str(sites), "--shards", "2", "--workers", "1")
+        views = _views(Path(env["PALIMPSEST_DB"]))
+        runs = cluster.shard_runs(since)
+        refreshed = _palimpsest(env, "refresh", "--shards", "2")  # every site tracked, nothing new since
+    assert "archive requests: 8 cdx, 0 replay" in refreshed.stdout, refreshed.stdout
+    assert len([line for line in refreshed.stdout.splitlines() if "(flow run " in line]) == 2
 
     shards = [line for line in done.stdout.splitlines() if line.startswith("shard ") and "(flow run " in line]
     assert len(shards) == 2 and {line.split(" on ")[1].split()[0] for line in shards} == {"w1", "w2"}, done.stdout
-    runs = cluster.shard_runs(since)
     assert sorted(run["labels"]["prefect.worker.name"] for run in runs) == ["w1", "w2"]
     assert all(run["state"]["type"] == "COMPLETED" and run["parent_task_run_id"] for run in runs)  # subflows
     assert sorted(len(run["parameters"]["entries"]) for run in runs) == [4, 4]
@@ -294,6 +298,7 @@ def test_two_workers_share_the_sites_and_the_file_equals_a_single_crawl(
     assert sorted(rows) == sorted(results) and len(rows) == 8
     assert {site: int(cells[1]) for site, cells in rows.items()} == {s: r["fetched"] for s, r in results.items()}
 
+    assert views == reference
     assert _views(Path(env["PALIMPSEST_DB"])) == reference
 
 
