@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import re
-import socket
 import threading
 import zlib
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from warcio.warcwriter import WARCWriter
 
 from palimpsest.errors import PalimpsestError
 from palimpsest.fetchers.captures import Fetched
+from palimpsest.processes import this_process
 
 _REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 404: "Not Found"}
 
@@ -63,7 +62,7 @@ class WarcStore:
         if self._file is None:
             self.directory.mkdir(parents=True, exist_ok=True)
             stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
-            self._file = self.directory / f"palimpsest-{stamp}-{writer()}.warc.gz"
+            self._file = self.directory / f"palimpsest-{stamp}-{this_process()}.warc.gz"
         return self._file
 
     def write(self, fetched: Fetched) -> WarcRef:
@@ -122,12 +121,6 @@ class WarcStore:
         raise WarcStoreError(f"no response record in {path} at {ref.offset}")
 
 
-def writer() -> str:
-    """This process's mark in the names of the files it writes: its host and process id."""
-    host = re.sub(r"[^A-Za-z0-9.]+", "_", socket.gethostname()) or "host"
-    return f"{host}-{os.getpid()}"
-
-
 def copy_records(directory: Path, filename: str, keep: list[WarcRef]) -> list[WarcRef]:
     """Copy the records ``keep`` names (all in ``filename``) into a new file of the store, in order, and return
     where each now lives. The new file is fsynced before this returns; the old one is left for the caller to
@@ -136,7 +129,7 @@ def copy_records(directory: Path, filename: str, keep: list[WarcRef]) -> list[Wa
         return []
     directory = Path(directory)
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
-    target = directory / f"palimpsest-{stamp}-{writer()}-collected.warc.gz"
+    target = directory / f"palimpsest-{stamp}-{this_process()}-collected.warc.gz"
     moved = []
     try:
         with (directory / filename).open("rb") as source, target.open("xb") as out:

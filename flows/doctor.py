@@ -33,7 +33,8 @@ from pathlib import Path
 import duckdb
 
 from palimpsest.fetchers.captures import sha1_base32
-from palimpsest.fetchers.warcstore import WarcRef, WarcStore, WarcStoreError, copy_records, writer
+from palimpsest.fetchers.warcstore import WarcRef, WarcStore, WarcStoreError, copy_records
+from palimpsest.processes import alive, this_process
 from palimpsest.warehouse import checks
 from palimpsest.warehouse.checks import RAW_MISSING
 from palimpsest.warehouse.integrity import remove_repeats, repeats
@@ -238,16 +239,7 @@ def _may_be_writing(path: Path, quiet_for: float) -> bool:
         recent = time.time() - path.stat().st_mtime < quiet_for
     except OSError:
         return False
-    host, _, pid = path.name.removesuffix(".warc.gz").removesuffix("-collected").rpartition("-")
-    here = host.endswith("-" + writer().rpartition("-")[0])
-    return recent or (here and pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # another user's process
-    return True
+    # palimpsest-<utc>-<host>-<pid>[-collected].warc.gz; a host is written without dashes (palimpsest.processes)
+    rest, _, pid = path.name.removesuffix(".warc.gz").removesuffix("-collected").rpartition("-")
+    here = rest.rpartition("-")[2] == this_process().rpartition("-")[0]
+    return recent or (here and pid.isdigit() and int(pid) != os.getpid() and alive(int(pid)))

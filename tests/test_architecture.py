@@ -24,7 +24,14 @@ FOLDERS = {
     "flows": "palimpsest.flows",
     "demo": "palimpsest.demo",
 }
-KERNEL = ("palimpsest", "palimpsest.errors", "palimpsest.names", "palimpsest.settings", "palimpsest.timestamps")
+KERNEL = (
+    "palimpsest",
+    "palimpsest.errors",
+    "palimpsest.names",
+    "palimpsest.processes",
+    "palimpsest.settings",
+    "palimpsest.timestamps",
+)
 KERNEL_PACKAGES = ("palimpsest.text", "palimpsest.comparison")
 STAGES = ("fetchers", "extractors", "warehouse")
 #: Which layers each layer may import (its own always).

@@ -127,8 +127,8 @@ def test_collect_leaves_alone_the_files_a_live_crawl_may_still_write(tmp_path: P
     import subprocess
     import sys
 
-    from palimpsest.fetchers.warcstore import writer
     from palimpsest.flows.doctor import _may_be_writing
+    from palimpsest.processes import this_process as writer
 
     host = writer().rpartition("-")[0]
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])

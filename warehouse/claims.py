@@ -10,9 +10,6 @@ gone (a crawl killed with ``kill -9`` leaves its claim behind).
 
 from __future__ import annotations
 
-import os
-import re
-import socket
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -20,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from palimpsest.errors import SiteBusy
+from palimpsest.processes import gone, this_process
 from palimpsest.warehouse.lake import transaction
 
 __all__ = ["STALE_AFTER", "claim", "holder", "release", "renew"]
@@ -34,8 +32,7 @@ _LOCK = threading.Lock()
 
 def holder() -> str:
     """This process as a claim names it: its host and process id."""
-    host = re.sub(r"[^A-Za-z0-9.]+", "_", socket.gethostname()) or "host"
-    return f"{host}-{os.getpid()}"
+    return this_process()
 
 
 def claim(con: duckdb.DuckDBPyConnection, site: str, *, now: datetime | None = None) -> None:
@@ -79,15 +76,4 @@ def release(con: duckdb.DuckDBPyConnection, site: str) -> None:
 
 
 def _stale(owner: str, renewed: datetime, now: datetime) -> bool:
-    if now - renewed > STALE_AFTER:
-        return True
-    host, _, pid = owner.rpartition("-")
-    if host != holder().rpartition("-")[0] or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True  # its process on this host is gone
-    except OSError:
-        return False
-    return False
+    return now - renewed > STALE_AFTER or gone(owner)

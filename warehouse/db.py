@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from palimpsest.errors import NotAWarehouse, WarehouseError, WarehouseLocked
+from palimpsest.processes import alive
 from palimpsest.settings import LAKE_PREFIX, Lake
 from palimpsest.warehouse import lake, lake_schema
 from palimpsest.warehouse.migrations import LEDGER, migrate, pending
@@ -192,18 +193,8 @@ def _remove_abandoned(file: Path) -> None:
     """Delete what creators of ``file`` that were killed left behind (``<name>.new-<pid>``, and its log)."""
     for leftover in file.parent.glob(f"{file.name}.new-*"):
         pid = leftover.name.removeprefix(f"{file.name}.new-").removesuffix(".wal")
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             leftover.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextmanager
