@@ -22,7 +22,7 @@ $(UV):
 
 # The project, pinned by uv.lock. Re-syncs only when the lock or pyproject changes.
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --python $(PYTHON) --compile-bytecode
 	@touch $@
 
 # pywb pins redis==2.10.6, which breaks Prefect, so it lives in a venv of its own.
