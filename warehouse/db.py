@@ -44,13 +44,14 @@ _CONFIG = {
 }
 
 
-def connect(
+def connect(  # noqa: PLR0912 - one branch per way an open can end
     path: Path | Lake | str,
     *,
     read_only: bool = False,
     lock_timeout: float | None = None,
     on_wait: Callable[[str], None] | None = None,
     upgrade: bool = True,
+    _attempt: int = 0,
 ) -> duckdb.DuckDBPyConnection:
     """Open (and on write, create and migrate) the warehouse at ``path``; ``":memory:"`` for a scratch one, a
     :class:`Lake` or ``ducklake:…`` for a DuckLake (``warehouse.lake``). A warehouse an older release wrote is
@@ -72,6 +73,7 @@ def connect(
             except OSError as err:
                 why = "it is a file" if file.parent.is_file() else err.strerror
                 raise WarehouseError(f"cannot create {file.parent}, the warehouse's folder: {why}") from err
+    closing = False
     with _OPENING:
         if not read_only and target != ":memory:" and not Path(target).exists():
             _create(Path(target))
@@ -89,9 +91,18 @@ def connect(
                 # 1.5.5, replaying some ALTER TABLE statements from the log fails (see _create).
                 con.execute("CHECKPOINT")
             behind = upgrade and read_only and target != ":memory:" and pending(con)
-        except Exception:
+        except Exception as err:
             con.close()
-            raise
+            # As of duckdb 1.5.5, a writer of another process that is closing the file can still hold the lock on
+            # its write-ahead log after it let go of the file: checkpointing the log it left fails ("Could not set
+            # lock on file … .wal", a fatal error for this connection). Seen with two shard workers on one file.
+            closing = "Could not set lock on file" in str(err) and ".wal" in str(err) and _attempt < _WAL_RETRIES
+            if not closing:
+                raise
+    if closing:
+        time.sleep(0.2)
+        options = {"read_only": read_only, "lock_timeout": lock_timeout, "on_wait": on_wait, "upgrade": upgrade}
+        return connect(path, **options, _attempt=_attempt + 1)  # type: ignore[arg-type]
     if behind:
         # A warehouse written by an older release is read through today's views: it is migrated first, by one
         # connection for writing, then opened read-only again.
@@ -127,6 +138,10 @@ def _connect_lake(
         _connect_lake(target, False, lock_timeout, on_wait, upgrade).close()
         return lake.connect(target, read_only=True, lock_timeout=lock_timeout, on_wait=on_wait)
     return con
+
+
+#: How many times an open is tried again while another process finishes closing the file (0.2 s apart).
+_WAL_RETRIES = 50
 
 
 def _checkpoint_replayed(con: duckdb.DuckDBPyConnection) -> None:
