@@ -272,18 +272,10 @@ def stored_payloads(
 ) -> dict[tuple[str, datetime, str], tuple[int, str | None, str, int, int]]:
     """For each (url, timestamp, digest) of ``keys`` whose raw bytes are stored: (status, location, WARC file,
     offset, length)."""
-    keys = list(keys)
-    if not keys:
+    columns = _key_columns(keys)
+    if not columns[0]:
         return {}
-    urls, stamps, digests = (list(column) for column in zip(*keys, strict=True))
-    rows = con.execute(
-        """
-        SELECT url, ts, digest, status, location, warc_file, warc_offset, warc_length FROM payload
-        JOIN (SELECT unnest(?::VARCHAR[]) AS url, unnest(?::TIMESTAMPTZ[]) AS ts, unnest(?::VARCHAR[]) AS digest)
-            USING (url, ts, digest)
-        """,
-        [urls, stamps, digests],
-    ).fetchall()
+    rows = con.execute(_PAYLOADS_OF, columns).fetchall()
     return {(url, ts, digest): tuple(rest) for url, ts, digest, *rest in rows}
 
 
@@ -291,20 +283,28 @@ def capture_outcomes(
     con: duckdb.DuckDBPyConnection, site: str, keys: Iterable[tuple[str, datetime, str]]
 ) -> list[tuple[str, int]]:
     """(outcome, captures) over ``site``'s captures named by (url, timestamp, digest), as stored now."""
-    keys = list(keys)
-    if not keys:
+    columns = _key_columns(keys)
+    if not columns[0]:
         return []
-    urls, stamps, digests = (list(column) for column in zip(*keys, strict=True))
-    return con.execute(
-        """
-        SELECT outcome, count(*) FROM capture
-        JOIN (SELECT unnest(?::VARCHAR[]) AS url, unnest(?::TIMESTAMPTZ[]) AS ts, unnest(?::VARCHAR[]) AS digest)
-            USING (url, ts, digest)
-        WHERE site = ?
-        GROUP BY outcome ORDER BY outcome
-        """,
-        [urls, stamps, digests, site],
-    ).fetchall()
+    return con.execute(_OUTCOMES_OF, [*columns, site]).fetchall()
+
+
+#: Capture keys bound as three lists (``_key_columns``) and read back as rows, to join on.
+_KEYS = "(SELECT unnest(?::VARCHAR[]) AS url, unnest(?::TIMESTAMPTZ[]) AS ts, unnest(?::VARCHAR[]) AS digest)"
+_PAYLOADS_OF = (
+    "SELECT url, ts, digest, status, location, warc_file, warc_offset, warc_length FROM payload"  # noqa: S608 - _KEYS, a constant of this module, holds no value
+    f" JOIN {_KEYS} USING (url, ts, digest)"
+)
+_OUTCOMES_OF = (
+    f"SELECT outcome, count(*) FROM capture JOIN {_KEYS} USING (url, ts, digest)"  # noqa: S608 - as above
+    " WHERE site = ? GROUP BY outcome ORDER BY outcome"
+)
+
+
+def _key_columns(keys: Iterable[tuple[str, datetime, str]]) -> list[list]:
+    """(url, timestamp, digest) keys as three lists (urls, timestamps, digests), for ``_KEYS``."""
+    rows = list(keys)
+    return [[row[n] for row in rows] for n in range(3)]
 
 
 def extraction_run(con: duckdb.DuckDBPyConnection, extractor: str, settings: str = "") -> int:
