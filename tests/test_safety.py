@@ -278,3 +278,19 @@ def test_opening_while_another_connection_of_this_process_writes(tmp_path: Path)
     assert other.execute("SELECT count(*), count(last_crawl) FROM site").fetchone() == (2, 1)
     other.close()
     writer.close()
+
+
+PROBE = "import duckdb, sys; duckdb.connect(sys.argv[1]); print('opened')"
+
+
+def test_a_second_connection_of_this_process_keeps_other_writers_out(tmp_path: Path) -> None:
+    """DuckDB's lock on the file belongs to the process and goes when the process closes any descriptor of it:
+    opening a second connection (a shard worker's threads do) must not read the file behind DuckDB's back."""
+    path = tmp_path / "w.duckdb"
+    first = connect(path)
+    connect(path).close()
+    probe = [sys.executable, "-c", PROBE, str(path)]
+    other = subprocess.run(probe, capture_output=True, text=True, check=False)
+    assert other.stdout == "" and "Could not set lock" in other.stderr
+    first.close()
+    assert subprocess.run(probe, capture_output=True, text=True, check=True).stdout == "opened\n"

@@ -26,6 +26,7 @@ from palimpsest.warehouse.migrations import LEDGER, migrate, pending
 
 log = logging.getLogger(__name__)
 
+SQLITE_HEADER = b"SQLite format 3\x00"
 _LOCKED = re.compile(r"could not set lock|conflicting lock", re.IGNORECASE)
 
 #: Seconds a connection waits for another process's lock unless told otherwise (``Settings.lock_timeout``).
@@ -44,14 +45,13 @@ _CONFIG = {
 }
 
 
-def connect(  # noqa: PLR0912 - one branch per way an open can end
+def connect(
     path: Path | Lake | str,
     *,
     read_only: bool = False,
     lock_timeout: float | None = None,
     on_wait: Callable[[str], None] | None = None,
     upgrade: bool = True,
-    _attempt: int = 0,
 ) -> duckdb.DuckDBPyConnection:
     """Open (and on write, create and migrate) the warehouse at ``path``; ``":memory:"`` for a scratch one, a
     :class:`Lake` or ``ducklake:…`` for a DuckLake (``warehouse.lake``). A warehouse an older release wrote is
@@ -66,14 +66,12 @@ def connect(  # noqa: PLR0912 - one branch per way an open can end
         file = Path(target)
         if read_only and not file.exists():
             raise WarehouseError(f"no warehouse at {file}; run `palimpsest crawl` first or set PALIMPSEST_DB")
-        _refuse_sqlite(file)
         if not read_only:
             try:
                 file.parent.mkdir(parents=True, exist_ok=True)
             except OSError as err:
                 why = "it is a file" if file.parent.is_file() else err.strerror
                 raise WarehouseError(f"cannot create {file.parent}, the warehouse's folder: {why}") from err
-    closing = False
     with _OPENING:
         if not read_only and target != ":memory:" and not Path(target).exists():
             _create(Path(target))
@@ -91,18 +89,9 @@ def connect(  # noqa: PLR0912 - one branch per way an open can end
                 # 1.5.5, replaying some ALTER TABLE statements from the log fails (see _create).
                 con.execute("CHECKPOINT")
             behind = upgrade and read_only and target != ":memory:" and pending(con)
-        except Exception as err:
+        except Exception:
             con.close()
-            # As of duckdb 1.5.5, a writer of another process that is closing the file can still hold the lock on
-            # its write-ahead log after it let go of the file: checkpointing the log it left fails ("Could not set
-            # lock on file … .wal", a fatal error for this connection). Seen with two shard workers on one file.
-            closing = "Could not set lock on file" in str(err) and ".wal" in str(err) and _attempt < _WAL_RETRIES
-            if not closing:
-                raise
-    if closing:
-        time.sleep(0.2)
-        options = {"read_only": read_only, "lock_timeout": lock_timeout, "on_wait": on_wait, "upgrade": upgrade}
-        return connect(path, **options, _attempt=_attempt + 1)  # type: ignore[arg-type]
+            raise
     if behind:
         # A warehouse written by an older release is read through today's views: it is migrated first, by one
         # connection for writing, then opened read-only again.
@@ -138,10 +127,6 @@ def _connect_lake(
         _connect_lake(target, False, lock_timeout, on_wait, upgrade).close()
         return lake.connect(target, read_only=True, lock_timeout=lock_timeout, on_wait=on_wait)
     return con
-
-
-#: How many times an open is tried again while another process finishes closing the file (0.2 s apart).
-_WAL_RETRIES = 50
 
 
 def _checkpoint_replayed(con: duckdb.DuckDBPyConnection) -> None:
@@ -194,13 +179,18 @@ def _create(file: Path) -> None:
 
 
 def _refuse_sqlite(file: Path) -> None:
-    """A SQLite database given as the warehouse is named as such (DuckDB would answer "INSTALL sqlite")."""
+    """A SQLite database given as the warehouse is named as such (DuckDB would answer "INSTALL sqlite").
+
+    Only called once DuckDB failed to open ``file``, so no connection of this process holds it: DuckDB locks
+    the file with a POSIX record lock, which belongs to the process and is dropped when the process closes *any*
+    descriptor of that file. Reading the header while a connection of this process had it open let another
+    process open the file for writing beside it (seen as two shard workers' commits colliding on the log)."""
     try:
         with file.open("rb") as handle:
             head = handle.read(16)
     except OSError:
         return
-    if head == b"SQLite format 3\x00":
+    if head == SQLITE_HEADER:
         raise NotAWarehouse(f"{file} is a SQLite database, not a DuckDB file, so not a Palimpsest warehouse")
 
 
@@ -234,6 +224,7 @@ def _open_waiting(
         except duckdb.IOException as err:
             message = str(err)
             if "not a valid DuckDB database file" in message:
+                _refuse_sqlite(Path(target))
                 raise NotAWarehouse(f"{target} is not a DuckDB file, so not a Palimpsest warehouse") from err
             if "corrupt" in message.lower():
                 raise NotAWarehouse(f"{target} is a damaged DuckDB file: {message.splitlines()[0]}") from err
@@ -256,6 +247,8 @@ def _open_waiting(
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
         except duckdb.Error as err:
+            if "sqlite" in str(err).lower():  # where DuckDB's sqlite extension is missing
+                _refuse_sqlite(Path(target))
             if "replaying WAL" in str(err):
                 raise WarehouseError(
                     f"cannot open {target}: DuckDB cannot replay its write-ahead log {target}.wal (changes made "
@@ -267,7 +260,11 @@ def _open_waiting(
 
 
 def _check_ours(con: duckdb.DuckDBPyConnection, target: str) -> None:
-    """Refuse a DuckDB file that holds tables but no Palimpsest migration ledger: it belongs to someone else."""
+    """Refuse a DuckDB file that holds tables but no Palimpsest migration ledger: it belongs to someone else; and
+    a SQLite file, which DuckDB opens through its sqlite extension where that is installed."""
+    kind = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if kind is not None and kind[0] == "sqlite":
+        raise NotAWarehouse(f"{target} is a SQLite database, not a DuckDB file, so not a Palimpsest warehouse")
     tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     if tables and LEDGER not in tables:
         raise NotAWarehouse(f"{target} is a DuckDB file but not a Palimpsest warehouse (no {LEDGER} table)")
