@@ -92,9 +92,9 @@ SAME_POLICY: dict[tuple[str, str], str] = {
 
 #: site -> (capture ts, opening markup of the policy's container, its closing markup, brand): found by eye.
 CHROME: dict[str, tuple[str, str, str, str]] = {
-    "babyhopes.com": (
+    "babyhopes.com": (  # the policy's own title, <h1> in DialogTitle, opens its container: a redesign keeps it
         "20130522004543",
-        '<div class="DialogBox">',
+        '<div class="DialogTitle">',
         "contact form</a>.\n\n\n\n\n\n\n\n\n</div>",
         "BabyHopes",
     ),

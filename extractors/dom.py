@@ -65,6 +65,15 @@ _TRIGGERS = re.compile(
 )
 #: Lines that are chrome whatever their markup: copyright notices and the 1990s "best viewed with …".
 _COPYRIGHT = re.compile(r"^\s*(?:©|\(c\)|copyright\b|(?:this site is )?best viewed (?:with|in|at)\b)", re.IGNORECASE)
+#: Breadcrumb trails, by their words rather than their markup: the label CMSs print before the trail ("You are
+#: here: Home » Legal", in the languages of the corpus), or a trail that starts at the home page ("Home > Privacy").
+_BREADCRUMB = re.compile(
+    r"^\s*(?:you are here|you're here|sie sind hier|vous [êe]tes ici|est[áa]s? aqu[íi]|usted est[áa] aqu[íi]|"
+    r"u bent hier|sei qui|voc[êe] est[áa] aqui)\s*(?::|>|»|›|(?=home|startseite|accueil|inicio))"
+    r"|^\s*(?:home|home ?page|startseite|accueil|inicio|in[íi]cio)\s*(?:>|»|›|/|\||-|–|::)\s*\w",
+    re.IGNORECASE,
+)
+_BREADCRUMB_WORDS = 15
 _LINK_SHARE = 0.5
 _OUTSIDE = {"header", "nav", "footer", "aside", "form", "noscript"}
 _LINK_LINE_WORDS = 30
@@ -260,7 +269,10 @@ def _consent_banner(marks: str) -> bool:
 
 def drop_link_lines(root: lxml.html.HtmlElement) -> int:
     """Remove short blocks that are chrome by their shape: two or more links and little else (menus, tool bars,
-    tables of contents), or a copyright line. Returns how many went."""
+    tables of contents), a breadcrumb trail, or a copyright line. Returns how many went.
+
+    A breadcrumb differs from one capture of a page to the next while the policy does not (a redesign drops it,
+    a move renames its steps), so keeping it made versions from chrome alone."""
     removed = 0
     for element in list(root.iter("p", "div", "ul", "ol", "nav", "small", "address", "span")):
         if element.getparent() is None:
@@ -274,8 +286,10 @@ def drop_link_lines(root: lxml.html.HtmlElement) -> int:
         # A paragraph must be links and nothing more; a list or a div may carry a few joining words
         # ("Log in or register to post comments").
         share = 1.0 if element.tag == "p" else _LINK_SHARE
-        menu = len(list(element.iter("a"))) >= 2 and _only_links_and_joiners(element, text, share)
-        if menu or (_COPYRIGHT.match(text) and words <= _LINK_LINE_WORDS // 2):
+        links = len(list(element.iter("a")))
+        menu = links >= 2 and _only_links_and_joiners(element, text, share)
+        trail = links >= 1 and words <= _BREADCRUMB_WORDS and _BREADCRUMB.match(text)
+        if menu or trail or (_COPYRIGHT.match(text) and words <= _LINK_LINE_WORDS // 2):
             _remove(element)
             removed += 1
     return removed

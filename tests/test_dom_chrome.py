@@ -39,3 +39,35 @@ def test_a_consent_tool_is_still_removed_whatever_it_says() -> None:
     page = f"<html><body>{banner}<main><h1>Privacy Policy</h1>{paragraphs}</main></body></html>"
     text = extract_policy(page.encode(), "http://shop.example/privacy").text
     assert "accept?" not in text and "never sell personal data" in text
+
+
+TRAILS = [
+    '<div class="location"><span>You Are Here:</span>&nbsp;<a href="/">Home</a> -&nbsp;Privacy Policy</div>',
+    '<p><a href="/">Home</a> &gt; <a href="/legal">Legal</a> &gt; Privacy</p>',
+    '<div id="pfad">Sie sind hier: <a href="/">Startseite</a> › <a href="/info">Info</a> › Datenschutz</div>',
+    '<ol class="trail"><li><a href="/">Accueil</a> » </li><li>Confidentialité</li></ol>',
+]
+
+
+@pytest.mark.parametrize("trail", TRAILS)
+def test_a_breadcrumb_trail_is_chrome_by_its_words_whatever_its_markup(trail: str) -> None:
+    """A capture with the trail and one without it (a redesign dropped it) give the same text: no version from
+    chrome alone."""
+    paragraphs = "".join(f"<p>{block}</p>" for block in POLICY.split("\n\n") if not block.startswith("#"))
+    pages = [
+        f"<html><body><div class='main'>{crumbs}<h1>Privacy Policy</h1>{paragraphs}</div></body></html>"
+        for crumbs in (trail, "")
+    ]
+    texts = [extract_policy(page.encode(), "http://shop.example/privacy").text for page in pages]
+    assert texts[0] == texts[1] and "never sell personal data" in texts[0]
+
+
+def test_a_sentence_that_opens_like_a_trail_is_kept() -> None:
+    said = [
+        "<p>You are here to learn how we use data: see <a href='#s4'>section 4</a>.</p>",
+        "<p>Home addresses - see <a href='#s4'>section 4</a> - are never shared.</p>",
+    ]
+    paragraphs = "".join(f"<p>{block}</p>" for block in POLICY.split("\n\n") if not block.startswith("#"))
+    page = f"<html><body><main><h1>Privacy Policy</h1>{''.join(said)}{paragraphs}</main></body></html>"
+    text = extract_policy(page.encode(), "http://shop.example/privacy").text
+    assert "You are here to learn how we use data" in text and "Home addresses" in text
