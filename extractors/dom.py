@@ -75,6 +75,7 @@ _BREADCRUMB = re.compile(
 )
 _BREADCRUMB_WORDS = 15
 _LINK_SHARE = 0.5
+_WHOLE_BLOCKS = frozenset({"p", "div", "li", "td", "th", "dd", "dt", "blockquote"})
 _OUTSIDE = {"header", "nav", "footer", "aside", "form", "noscript"}
 _LINK_LINE_WORDS = 30
 _NOT_CHROME = {"html", "body", *HEADINGS}
@@ -132,6 +133,7 @@ def prepare(root: lxml.html.HtmlElement) -> None:
     recover_headings(root)
     paragraphise(root)
     unwrap_layout_tables(root)
+    unbold_whole_blocks(root)
 
 
 def document_title(root: lxml.html.HtmlElement) -> str | None:
@@ -302,6 +304,26 @@ def _only_links_and_joiners(element: lxml.html.HtmlElement, text: str, share: fl
     if share == 1.0:
         return not _PUNCTUATION.sub("", rest)
     return len(rest.split()) <= len(text.split()) * (1 - share)
+
+
+def unbold_whole_blocks(root: lxml.html.HtmlElement) -> int:
+    """Unwrap bold that covers a whole block: a paragraph, list item or cell set entirely in bold. Returns how
+    many. Bold headings are headings by now (``extractors.headings``); what is left is a policy's own text.
+
+    With its Markdown formatting on (which marks headings), trafilatura 2.3.1 dropped such blocks, and blocks
+    beside them that were not bold at all, once a few of them followed one another: a 2006 policy set in bold
+    table cells (PL's pets4you.com) lost its notice of collection, order form and dispute clauses. Emphasis is
+    no part of a version's identity (``palimpsest.text.normal``), so unwrapping it changes only what is kept."""
+    unwrapped = 0
+    for bold in list(root.iter("b", "strong")):
+        block = next((a for a in bold.iterancestors() if a.tag in _WHOLE_BLOCKS), None)
+        if block is None or bold.getparent() is None:
+            continue
+        text = bold.text_content().split()
+        if text and text == block.text_content().split():
+            bold.drop_tag()
+            unwrapped += 1
+    return unwrapped
 
 
 def defuse_names(block: lxml.html.HtmlElement) -> int:

@@ -34,7 +34,7 @@ from palimpsest.text.normal import count_words, fewest_words
 
 log = logging.getLogger(__name__)
 #: The version names the settings and page repairs too: a change of either is a new extractor for ``reextract``.
-_VERSION = "palimpsest-html-4"
+_VERSION = "palimpsest-html-5"
 EXTRACTOR = f"{_VERSION}/trafilatura-{trafilatura.__version__}"
 FALLBACK = f"{_VERSION}/{fallback.EXTRACTOR}"
 #: trafilatura must find at least this share of the visible non-link words, or the fallback is used.

@@ -7,7 +7,7 @@ as long as the longest cut it to its first paragraphs.
 
 from __future__ import annotations
 
-from palimpsest.extractors import dom
+from palimpsest.extractors import dom, extract_policy
 from palimpsest.extractors.tables import unwrap_layout_tables
 
 ROWS = [
@@ -47,3 +47,39 @@ def test_a_page_grid_drops_its_menu_column() -> None:
     text = root.text_content()
     assert "Registration is not required" in text and "thirty days" in text
     assert "Dogs" not in text
+
+
+def test_a_policy_set_in_bold_cells_keeps_every_cell() -> None:
+    """Whole cells in bold, some wrapping a list, one after another: trafilatura's Markdown mode dropped them and
+    the plain cells between them (2006 layout, modelled on PL's pets4you.com)."""
+    sentences = [
+        ("", "This privacy policy explains what personal information Kestrel Kennels collects and how we use it."),
+        ("", "We do not share personal data with third parties for their marketing, and we set no cookies."),
+        ("b", "Our server notes the domain of every visitor to count traffic, and nothing more."),
+        ("", "We use the notes to plan the capacity of the site."),
+        ("b", "The details you give us are:<ul><li>used to ship your order.</li><li>never sold.</li></ul>"),
+        ("b", "You need no account to read the site."),
+        ("b", "Our order form asks for your name and card:<ul><li>to bill you.</li><li>to ship to you.</li></ul>"),
+        ("", "Card numbers go to a payment processor over an encrypted link."),
+        ("b", "We answer complaints about your data within five working days."),
+        ("", "You may ask to see, correct or delete the personal information we hold about you at any time."),
+    ]
+    rows = "".join(
+        f"<tr><td colspan='2'><font face='Arial' size='2'>{f'<b>{text}</b>' if bold else text}</font></td></tr>"
+        for bold, text in sentences
+    )
+    page = (
+        "<html><head><title>Kestrel Kennels - Privacy</title></head><body><center><table width='780'><tr><td>"
+        f"<table>{rows}</table></td></tr></table></center></body></html>"
+    )
+    text = extract_policy(page.encode(), "http://kestrel.example/privacy.html").text
+    for needle in [
+        "domain of every visitor",
+        "capacity of the site",
+        "never sold",
+        "no account",
+        "to bill you",
+        "payment processor",
+        "five working days",
+    ]:
+        assert needle in text, needle
