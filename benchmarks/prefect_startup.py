@@ -8,7 +8,10 @@ nothing new (a copy of a warehouse that holds them all). Each is run
 
 * as plain calls: the command's steps without Prefect, in ``python -m benchmarks.prefect_startup --plain …``
   (settings, progress, the crawl's steps, the summary and the history, imports included);
-* as the command with no Prefect API configured: it starts a temporary Prefect server and stops it at exit;
+* as the command with no Prefect API configured: it starts a temporary Prefect server and stops it at exit
+  (``PALIMPSEST_PREFECT_IDLE=0``);
+* as the command with no Prefect API configured, using the temporary server an earlier command started and left
+  running (``PALIMPSEST_PREFECT_IDLE`` above 0, as by default);
 * as the command while a ``prefect server start`` of the same ``PREFECT_HOME`` runs, which the command reuses.
 
 All share one ``PREFECT_HOME``, warmed first by one command (its first run creates Prefect's database: reported
@@ -112,6 +115,39 @@ def start_prefect_server(env: dict[str, str], port: int) -> subprocess.Popen:
     raise SystemExit(f"prefect server start did not answer on port {port} within 180 s")
 
 
+def run_rounds(
+    runs: dict[str, list[tuple[float, float]]],
+    kinds: dict[str, tuple[Path | None, list[str]]],
+    names: list[str],
+    env: dict[str, str],
+    suffix: str,
+    label: str,
+    every: tuple[int, Path, object],
+) -> None:
+    """``every = (rounds, db, out)``: each round runs the ``names`` of ``kinds`` once, each on a fresh warehouse."""
+    rounds, db, out = every
+    for number in range(rounds):
+        for kind in names:
+            template, argv = kinds[kind]
+            fresh_warehouse(template, db)
+            runs.setdefault(f"{kind}{suffix}", []).append(timed(argv, env))
+        print(f"round {number + 1}/{rounds} ({label}) done", file=out, flush=True)
+
+
+def stop_kept_server(prefect_home: Path) -> None:
+    """Stop the temporary server kept for ``prefect_home`` (SIGTERM to its keeper), and wait until it is gone."""
+    from palimpsest.processes import alive  # noqa: PLC0415
+
+    try:
+        keeper = json.loads((prefect_home / "palimpsest-server" / "server.json").read_text(encoding="utf-8"))["keeper"]
+    except (OSError, ValueError, KeyError):
+        return
+    os.kill(keeper, 15)
+    deadline = time.monotonic() + 30
+    while alive(keeper) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def measure(rounds: int, out: object) -> list[dict]:
     from palimpsest.demo.archive import ArchiveStartError, LocalWayback, pywb_bin  # noqa: PLC0415
     from palimpsest.demo.build import build  # noqa: PLC0415
@@ -134,7 +170,7 @@ def measure(rounds: int, out: object) -> list[dict]:
             base |= {"PREFECT_HOME": str(work / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
             base |= {"DO_NOT_TRACK": "1", "PREFECT_SERVER_API_PORT": str(free_port())}  # nothing there, at first
             db, tracked = work / "w.duckdb", work / "tracked.duckdb"
-            env = {**base, "PALIMPSEST_DB": str(db)}
+            env = {**base, "PALIMPSEST_DB": str(db), "PALIMPSEST_PREFECT_IDLE": "0"}
             sites = [*(f"--plain-site={s}" for s in _demo_urls(work / "demo" / "expected.json"))]
             timed([sys.executable, "-m", "benchmarks.prefect_startup", "--plain", "track", *sites], {**base,
                   "PALIMPSEST_DB": str(tracked)})  # fmt: skip
@@ -149,19 +185,18 @@ def measure(rounds: int, out: object) -> list[dict]:
                 "refresh plain": (tracked, plain_refresh),
                 "refresh": (tracked, [str(command), "refresh"]),
             }
-            for number in range(rounds):
-                for kind, (template, argv) in kinds.items():
-                    fresh_warehouse(template, db)
-                    runs.setdefault(kind, []).append(timed(argv, env))
-                print(f"round {number + 1}/{rounds} (temporary server) done", file=out, flush=True)
+            every = (rounds, db, out)
+            run_rounds(runs, kinds, list(kinds), env, "", "temporary server", every)
+            kept = {**env, "PALIMPSEST_PREFECT_IDLE": "600"}
+            fresh_warehouse(None, db)
+            timed([str(command), "crawl", CRAWLED], kept)  # starts the server that the next commands use
+            try:
+                run_rounds(runs, kinds, ["crawl", "refresh"], kept, " kept", "temporary server kept", every)
+            finally:
+                stop_kept_server(Path(base["PREFECT_HOME"]))
             server = start_prefect_server(base, int(base["PREFECT_SERVER_API_PORT"]))
             try:
-                for number in range(rounds):
-                    for kind in ("crawl", "refresh"):
-                        template, argv = kinds[kind]
-                        fresh_warehouse(template, db)
-                        runs.setdefault(f"{kind} server", []).append(timed(argv, env))
-                    print(f"round {number + 1}/{rounds} (server running) done", file=out, flush=True)
+                run_rounds(runs, kinds, ["crawl", "refresh"], env, " server", "server running", every)
             finally:
                 os.killpg(server.pid, 15)
                 server.wait(timeout=30)
@@ -185,10 +220,14 @@ def report(runs: dict[str, list[tuple[float, float]]], first: tuple[float, float
         row("crawl, 3 fetches (temporary server)", median("crawl"), median("crawl plain"), "plain calls", "s", GOAL),
         row("crawl, 3 fetches (server running)", median("crawl server"), median("crawl plain"), "plain calls", "s",
             GOAL),
+        row("crawl, 3 fetches (temporary server kept from the last command)", median("crawl kept"),
+            median("crawl plain"), "plain calls", "s", GOAL),
         row("refresh, 4 sites (temporary server)", median("refresh"), median("refresh plain"), "plain calls", "s",
             GOAL),
         row("refresh, 4 sites (server running)", median("refresh server"), median("refresh plain"), "plain calls",
             "s", GOAL),
+        row("refresh, 4 sites (temporary server kept from the last command)", median("refresh kept"),
+            median("refresh plain"), "plain calls", "s", GOAL),
         row("crawl, first on a fresh PREFECT_HOME", first[0], None, "", "s", "informational (migrations)"),
     ]  # fmt: skip
 

@@ -86,6 +86,9 @@ class Settings:
     shared_limit: str | None = None
     #: Where a DuckLake warehouse keeps its data files: a directory or an ``s3://`` URL (unused for a file).
     lake_data: str | None = None
+    #: Seconds a temporary Prefect server started by a command is kept for the next command after the last one
+    #: using it ends (0: stopped with its command). Unused when a Prefect API is configured or already running.
+    prefect_idle: float = 300.0
 
     def __post_init__(self) -> None:
         for setting in fields(self):
@@ -150,6 +153,7 @@ NAMES = {
     "pace_dir_override": ("PALIMPSEST_PACE_DIR", "--pace-dir"),
     "shared_limit": ("PALIMPSEST_SHARED_LIMIT", "--shared-limit"),
     "lake_data": ("PALIMPSEST_LAKE_DATA", "--lake-data"),
+    "prefect_idle": ("PALIMPSEST_PREFECT_IDLE", "--prefect-idle"),
 }
 
 
@@ -160,11 +164,11 @@ def _parse(name: str, raw: object, source: str) -> object:
         return Lake.parse(str(raw))
     if name in {"db", "warc_dir_override", "pace_dir_override"}:
         return Path(str(raw))
-    if name in {"cdx_rate", "replay_rate", "lock_timeout"}:
+    if name in {"cdx_rate", "replay_rate", "lock_timeout", "prefect_idle"}:
         try:
             value = float(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError) as err:
-            unit = "seconds" if name == "lock_timeout" else "requests per minute"
+            unit = "seconds" if name in {"lock_timeout", "prefect_idle"} else "requests per minute"
             raise BadInput(f"{shown} is not a number of {unit}") from err
     else:
         value = str(raw)
@@ -208,4 +212,5 @@ _CHECKS: dict[str, Callable[[object, str], None]] = {
     "cdx_rate": _positive,
     "replay_rate": _positive,
     "lock_timeout": _not_negative,
+    "prefect_idle": _not_negative,
 }

@@ -40,6 +40,9 @@ for _name in [
     n for n in os.environ if n.startswith("PALIMPSEST_") and n not in {"PALIMPSEST_SHARED", "PALIMPSEST_PYWB_VENV"}
 ]:
     del os.environ[_name]
+# A temporary Prefect server stops with the command that started it, as each test expects; keeping it for the next
+# command is tested on its own (tests/test_prefect_startup.py).
+os.environ["PALIMPSEST_PREFECT_IDLE"] = "0"
 
 
 @pytest.fixture(autouse=True)

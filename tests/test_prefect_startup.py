@@ -108,6 +108,26 @@ def test_a_crawl_is_a_flow_run_in_prefect_homes_database(wayback, prefect_home: 
 
 
 @pytest.mark.slow
+def test_a_temporary_server_is_kept_for_the_next_command_then_stops(wayback, tmp_path: Path) -> None:
+    """With PALIMPSEST_PREFECT_IDLE, the server outlives its command (without holding the command's output open:
+    ``_crawl`` reads it to its end), the next command uses it, and it stops once idle that long."""
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    env = _environment(home, _free_port(), PALIMPSEST_PREFECT_IDLE="8")
+    code, url, started, _ = _crawl(wayback, tmp_path / "a.duckdb", env)[-1].split()
+    assert (code, started) == ("0", "True")
+    kept = home / "palimpsest-server" / "server.json"
+    assert json.loads(kept.read_text())["url"] == url
+    assert _crawl(wayback, tmp_path / "b.duckdb", env)[-1].split()[:3] == ["0", url, "False"]
+    assert _flow_runs(home) == [("crawl_policy", "COMPLETED")] * 2
+    deadline = time.monotonic() + 8 + 60
+    while _processes_of(home) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _processes_of(home) == [] and not kept.exists()
+    assert list((home / "palimpsest-server" / "users").iterdir()) == []
+
+
+@pytest.mark.slow
 def test_the_temporary_server_answers_a_request_sent_before_it_was_ready(prefect_home: Path) -> None:
     probe = (
         "import json, urllib.request; from palimpsest.cli.prefect_runtime import _start_server, stop_server;"

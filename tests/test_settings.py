@@ -23,6 +23,7 @@ def test_the_environment_gives_every_setting() -> None:
             "PALIMPSEST_REPLAY_RATE": "60.5",
             "PALIMPSEST_WARC_DIR": "data/raw",
             "PALIMPSEST_LOCK_TIMEOUT": "0",
+            "PALIMPSEST_PREFECT_IDLE": "30",
         }
     )
     assert settings == Settings(
@@ -33,6 +34,7 @@ def test_the_environment_gives_every_setting() -> None:
         replay_rate=60.5,
         warc_dir_override=Path("data/raw"),
         lock_timeout=0.0,
+        prefect_idle=30.0,
     )
     assert Settings.from_env({}) == Settings()
     assert Settings.from_env({"PALIMPSEST_CDX_URL": ""}).cdx_url == IA_CDX_URL  # empty means unset
@@ -46,6 +48,7 @@ def test_the_environment_gives_every_setting() -> None:
         ("PALIMPSEST_CDX_RATE", "nan", "PALIMPSEST_CDX_RATE='nan' must be a number greater than zero"),
         ("PALIMPSEST_LOCK_TIMEOUT", "abc", "PALIMPSEST_LOCK_TIMEOUT='abc' is not a number of seconds"),
         ("PALIMPSEST_LOCK_TIMEOUT", "-1", "PALIMPSEST_LOCK_TIMEOUT='-1' must be zero or more seconds"),
+        ("PALIMPSEST_PREFECT_IDLE", "soon", "PALIMPSEST_PREFECT_IDLE='soon' is not a number of seconds"),
         ("PALIMPSEST_CDX_URL", "ftp://example.org/cdx", "PALIMPSEST_CDX_URL='ftp://example.org/cdx' is not an http"),
         ("PALIMPSEST_REPLAY_URL", "http://", "PALIMPSEST_REPLAY_URL='http://' is not an http"),
     ],
@@ -62,6 +65,7 @@ def test_a_bad_variable_is_named(variable: str, value: str, says: str) -> None:
         ("--replay-rate", "0", "--replay-rate 0.0 must be a number greater than zero"),
         ("--cdx-rate", "-1", "--cdx-rate -1.0 must be a number greater than zero"),
         ("--lock-timeout", "-5", "--lock-timeout -5.0 must be zero or more seconds"),
+        ("--prefect-idle", "-1", "--prefect-idle -1.0 must be zero or more seconds"),
         ("--cdx-url", "http://bad host/cdx", "--cdx-url http://bad host/cdx is not an http(s) URL"),
     ],
 )

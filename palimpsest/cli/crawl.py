@@ -43,7 +43,7 @@ def crawl(
     window(from_, to)
     run = invocation(ctx)
     run.check_writable()
-    prepare_prefect(verbose=run.verbose)
+    prepare_prefect(verbose=run.verbose, idle=run.settings.prefect_idle)
     from palimpsest.cli.progress import crawl_progress  # noqa: PLC0415 - lazy: trafilatura, 0.65 s
     from palimpsest.flows import crawl_policy  # noqa: PLC0415 - lazy: Prefect, 1.5 s
 

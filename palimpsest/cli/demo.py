@@ -29,7 +29,7 @@ def demo(ctx: typer.Context) -> None:
 
     Example: palimpsest demo
     """
-    prepare_prefect(verbose=invocation(ctx).verbose)
+    prepare_prefect(verbose=invocation(ctx).verbose, idle=invocation(ctx).settings.prefect_idle)
     try:
         from palimpsest.demo.job import DEMO_DIR, run_demo  # noqa: PLC0415 - lazy: Prefect, 1.5 s; absent from the wheel
     except ImportError as err:

@@ -33,7 +33,7 @@ def discover(
         site = site_name(site)
     run = invocation(ctx)
     run.check_writable()
-    prepare_prefect(verbose=run.verbose)
+    prepare_prefect(verbose=run.verbose, idle=run.settings.prefect_idle)
     from palimpsest.cli.progress import crawl_progress  # noqa: PLC0415 - lazy: trafilatura, 0.65 s
     from palimpsest.flows import discover_policy  # noqa: PLC0415 - lazy: Prefect, 1.5 s
 
@@ -81,7 +81,7 @@ def crawl_sites(
     run = invocation(ctx)
     if shards == 1:
         run.check_writable()  # with shards, the workers write the warehouse their environment names
-    prepare_prefect(verbose=run.verbose)
+    prepare_prefect(verbose=run.verbose, idle=run.settings.prefect_idle)
     from palimpsest.cli.progress import crawl_progress  # noqa: PLC0415 - lazy: trafilatura, 0.65 s
     from palimpsest.flows import crawl_sites as flow  # noqa: PLC0415 - lazy: Prefect, 1.5 s
 
@@ -110,7 +110,7 @@ def refresh(
     _check_counts(workers, shards)
     run = invocation(ctx)
     run.check_writable()
-    prepare_prefect(verbose=run.verbose)
+    prepare_prefect(verbose=run.verbose, idle=run.settings.prefect_idle)
     from palimpsest.cli.progress import crawl_progress  # noqa: PLC0415 - lazy: trafilatura, 0.65 s
     from palimpsest.flows import refresh_all  # noqa: PLC0415 - lazy: Prefect, 1.5 s
 

@@ -3,8 +3,11 @@ recorded in, found or started as early as possible.
 
 Every command that runs a flow records it in a Prefect API: the one configured (``PREFECT_API_URL``, in the
 environment or a Prefect profile), else a Prefect server already running for the same ``PREFECT_HOME`` on
-Prefect's default address (``prefect server start``), else a temporary server that this process starts and stops.
-Either server keeps its runs in ``PREFECT_HOME``'s database, where ``prefect server start`` shows them later.
+Prefect's default address (``prefect server start``), else the temporary server an earlier command of the same
+``PREFECT_HOME`` left running, else a temporary server that this process starts. Each keeps its runs in
+``PREFECT_HOME``'s database, where ``prefect server start`` shows them later. A temporary server is kept
+``PALIMPSEST_PREFECT_IDLE`` seconds after the last command using it ends (``prefect_keeper``), so that a run of
+commands pays its start-up once.
 
 Prefect's own temporary server cost a 3-fetch crawl of the demo archive 12–17 s against 2.1 s as plain calls
 (measured 2026-12, load 1.5 on 2 cores), most of it spent twice over on the same imports: this process imported
@@ -16,16 +19,14 @@ socket's queue instead of failing. This process never imports Prefect's server p
 
 A terminal's Ctrl-C reaches the whole foreground process group, so a server in that group died with the crawl,
 and Prefect then spent minutes retrying to record the run as crashed (found 2026-11 with Prefect 3.8.8:
-``FlowRunEngine.handle_crash`` → ``set_flow_run_state`` retrying the connection). The server runs in a session of
-its own and is stopped when this process exits. A process killed outright (``kill -9``, the out-of-memory killer)
-runs no exit handler, so the server is started through :func:`_guard`, which asks Linux to send it SIGTERM when
-the process that started it dies (``PR_SET_PDEATHSIG``) and then becomes the server.
+``FlowRunEngine.handle_crash`` → ``set_flow_run_state`` retrying the connection). The server and its keeper run in
+a session of their own. A process killed outright (``kill -9``, the out-of-memory killer) runs no exit handler;
+its keeper sees it gone and stops the server (at once, or after the idle time).
 """
 
 from __future__ import annotations
 
 import atexit
-import ctypes
 import gc
 import os
 import signal
@@ -36,6 +37,8 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
+from palimpsest.cli import prefect_keeper
+
 #: Where ``prefect server start`` listens unless told otherwise (Prefect 3.8.8's defaults).
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 4200
 #: How long a server found on Prefect's default address has to answer each question (seconds). Nothing listening
@@ -43,10 +46,11 @@ DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 4200
 PROBE_TIMEOUT = 5.0
 
 
-def prepare_prefect(*, verbose: bool = False) -> None:
-    """Ready this process for running flows: Prefect's own settings first, then the API its runs are recorded in."""
+def prepare_prefect(*, verbose: bool = False, idle: float = 0.0) -> None:
+    """Ready this process for running flows: Prefect's own settings first, then the API its runs are recorded in
+    (a server this process starts is kept ``idle`` seconds after the last command using it ends)."""
     quiet_prefect(verbose=verbose)
-    connect_api()
+    connect_api(idle)
 
 
 def quiet_prefect(*, verbose: bool = False) -> None:
@@ -70,23 +74,27 @@ class Api:
     """The API this process's flow runs are recorded in, and the temporary server it started, if any."""
 
     url: str | None = None
+    #: The keeper of the server this process started (``prefect_keeper``), and how long it keeps it.
     server: subprocess.Popen | None = None
+    idle: float = 0.0
 
 
 #: One per process, as Prefect's settings are: a second command run in the same process uses the same API.
 API = Api()
 
 
-def connect_api() -> str:
+def connect_api(idle: float = 0.0) -> str:
     """Point this process's flow runs at an API and return its URL: the configured one, a running server that
-    keeps its runs in this ``PREFECT_HOME``, or a temporary server started now. Imports Prefect (1.3 s)."""
+    keeps its runs in this ``PREFECT_HOME`` (``prefect server start``, or one an earlier command started and left
+    running), or a temporary server started now and kept ``idle`` seconds after its last user ends. Imports
+    Prefect (1.3 s)."""
     if os.environ.get("PREFECT_API_URL"):
         return os.environ["PREFECT_API_URL"]
     fresh = "prefect" not in sys.modules
     if not fresh and (configured := _configured_url()):
         return configured  # a profile's API, Prefect's test harness, or the server this process already uses
     if API.server is None or API.server.poll() is not None:
-        API.url = _running_server(_home()) or _start_server()
+        API.url = _running_server(_home()) or _kept_server(_home()) or _start_server(idle)
     import prefect.context  # noqa: PLC0415 - lazy: Prefect, 1.3 s; imported while the server starts
 
     if fresh:
@@ -95,7 +103,7 @@ def connect_api() -> str:
         gc.freeze()
         atexit.register(gc.freeze)
     if configured := _configured_url():  # a Prefect profile, .env or prefect.toml names an API: it wins
-        stop_server()
+        stop_server(kept=False)
         API.url = configured
         return configured
     settings = prefect.context.get_settings_context().settings
@@ -103,7 +111,7 @@ def connect_api() -> str:
     database = settings.server.database.connection_url
     own_database = database is None or database.get_secret_value() == f"sqlite+aiosqlite:///{home}/prefect.db"
     if API.server is None and (home != _home() or not own_database):
-        API.url = _start_server()  # Prefect's settings name another home or database than the server found
+        API.url = _start_server(idle)  # Prefect's settings name another home or database than the server found
     _use_url(API.url)  # type: ignore[arg-type]
     if API.server is not None and fresh:
         # The server takes ~4 s to answer, this process ~2.5 s to reach its first flow run: what Prefect would
@@ -165,57 +173,77 @@ def _answer(url: str) -> object:
         return None
 
 
-def _start_server() -> str:
+def _kept_server(home: Path) -> str | None:
+    """The server an earlier command of this ``PREFECT_HOME`` started and left running, now used by this one too."""
+    from importlib.metadata import version as installed  # noqa: PLC0415 - lazy: importlib.metadata, 17 ms
+
+    prefect_keeper.register(home)  # first: the keeper then keeps the server, or has withdrawn it before we look
+    atexit.register(prefect_keeper.unregister, home)
+    return prefect_keeper.kept_server(home, installed("prefect"))
+
+
+def _start_server(idle: float = 0.0) -> str:
     """Start Prefect's server as Prefect's temporary server would be (Prefect 3.8.8:
     ``SubprocessASGIServer._run_uvicorn_command``), on a loopback socket bound here: requests sent before it is
-    ready wait in the socket's queue. Returns its API URL at once; the server stops when this process exits."""
+    ready wait in the socket's queue. Returns its API URL at once. The server runs under a keeper
+    (``prefect_keeper``) that stops it ``idle`` seconds after the last command using it ends."""
+    from importlib.metadata import version as installed  # noqa: PLC0415 - lazy: importlib.metadata, 17 ms
+
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))  # a free port, held from now on: no port to guess, retry or wait for
     listener.listen(128)
     port = listener.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/api"
     spec = find_spec("prefect")
     app_dir = Path(next(iter(spec.submodule_search_locations))).parent  # type: ignore[union-attr, arg-type]
     command = [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory"]
     command += ["prefect.server.api.server:create_app", "--fd", str(listener.fileno())]
     command += ["--log-level", "error", "--lifespan", "on"]
-    if sys.platform == "linux":
-        command = [sys.executable, "-m", "palimpsest.cli.prefect_runtime", str(os.getpid()), *command]
+    home = _home()
+    state = prefect_keeper.state_dir(home)
+    state.mkdir(parents=True, exist_ok=True)
+    prefect_keeper.register(home)
+    atexit.register(prefect_keeper.unregister, home)
+    keeper = [sys.executable, "-m", "palimpsest.cli.prefect_keeper", str(state), repr(idle), installed("prefect"), url]
     environment = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1"}
     environment["PREFECT__SERVER_FINAL"] = "1"
+    # A server that outlives this command must not hold its output open: a caller reading that output to its end
+    # would wait for the server too.
+    log = (state / "server.log").open("wb") if idle > 0 else None
     with listener:
-        API.server = subprocess.Popen(command, env=environment, pass_fds=(listener.fileno(),), start_new_session=True)
+        API.server = subprocess.Popen(
+            [*keeper, *command],
+            env=environment,
+            pass_fds=(listener.fileno(),),
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
+    if log is not None:
+        log.close()
+    API.idle = idle
     atexit.register(stop_server)
-    return f"http://127.0.0.1:{port}/api"
+    return url
 
 
-def stop_server() -> None:
-    """Stop the temporary server this process started, if it did: SIGTERM, then SIGKILL after 5 s, as Prefect."""
+def stop_server(*, kept: bool = True) -> None:
+    """Let go of the temporary server this process started, if it did: left to its keeper when it is kept after
+    this process (``idle`` above 0 and ``kept``), else stopped now (its keeper stops it as Prefect does: SIGTERM,
+    then SIGKILL after 5 s)."""
     server, API.server = API.server, None
     if server is None:
         return
+    if kept and API.idle > 0 and server.poll() is None:
+        prefect_keeper.unregister(_home())
+        return
     if server.poll() not in {None, 0, -signal.SIGTERM}:  # it never answered: the command failed to reach it
-        sys.stderr.write(f"Prefect's temporary server exited with code {server.returncode}; -v shows its log\n")
+        log = prefect_keeper.state_dir(_home()) / "server.log" if API.idle > 0 else "-v shows it"
+        sys.stderr.write(f"Prefect's temporary server exited with code {server.returncode}; its log: {log}\n")
         return
     server.terminate()
     try:
-        server.wait(timeout=5)
+        server.wait(timeout=10)
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
-
-
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-
-
-def _guard(argv: list[str]) -> None:
-    """``python -m palimpsest.cli.prefect_runtime PARENT_PID COMMAND…``: run COMMAND in this process, to be sent
-    SIGTERM when PARENT_PID dies. The signal is asked for before the check, so a parent dying in between is seen."""
-    parent, command = int(argv[0]), argv[1:]
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:
-        raise SystemExit(0)
-    os.execv(command[0], command)  # noqa: S606 - the server command built above, exactly as given
-
-
-if __name__ == "__main__":
-    _guard(sys.argv[1:])

@@ -95,6 +95,12 @@ def _options(
         str | None,
         typer.Option(help="Prefect limits NAME-cdx/-replay that hosts share [env PALIMPSEST_SHARED_LIMIT]"),
     ] = None,
+    prefect_idle: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds a temporary Prefect server waits for the next command [env PALIMPSEST_PREFECT_IDLE; 300]"
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's and the fetcher's logs.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
@@ -112,6 +118,7 @@ def _options(
         pace_dir_override=pace_dir,
         shared_limit=shared_limit,
         lake_data=lake_data,
+        prefect_idle=prefect_idle,
     )
     ctx.obj = Invocation(settings, verbose)
 
