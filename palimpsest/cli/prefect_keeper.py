@@ -133,15 +133,21 @@ class Keeper:
     def _stop(self, code: int) -> None:
         """Stop the server as Prefect stops its own (SIGTERM, SIGKILL after 5 s), then exit."""
         self._withdraw()
-        server = self.server
-        if server is not None and server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        if self.server is not None:
+            terminate(self.server, grace=5)
         raise SystemExit(code)
+
+
+def terminate(process: subprocess.Popen, *, grace: float) -> None:
+    """SIGTERM, then SIGKILL if ``process`` still runs ``grace`` seconds later; waits for it to end."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>

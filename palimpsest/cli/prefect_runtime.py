@@ -241,9 +241,4 @@ def stop_server(*, kept: bool = True) -> None:
         log = prefect_keeper.state_dir(_home()) / "server.log" if API.idle > 0 else "-v shows it"
         sys.stderr.write(f"Prefect's temporary server exited with code {server.returncode}; its log: {log}\n")
         return
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+    prefect_keeper.terminate(server, grace=10)  # the keeper's own 5 s for the server, and its exit
