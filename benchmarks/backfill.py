@@ -28,7 +28,7 @@ from benchmarks._rows import emit, human_output_on_stderr, row
 from palimpsest.demo.archive import LocalWayback
 from palimpsest.fetchers.limiter import reset_limiters
 from palimpsest.flows.crawl import CrawlReport, run_crawl
-from palimpsest.flows.pipeline import client_for
+from palimpsest.flows.fetching import client_for
 from palimpsest.settings import Settings
 from tests.snapshots import snapshot
 from tests.timelines import Timeline, write_timeline

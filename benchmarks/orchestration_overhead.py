@@ -28,7 +28,7 @@ from palimpsest.cli.prefect_runtime import quiet_prefect
 from palimpsest.demo.archive import LocalWayback
 from palimpsest.fetchers.limiter import reset_limiters
 from palimpsest.flows.crawl import BATCH_SIZE, PLAIN, run_crawl
-from palimpsest.flows.pipeline import client_for
+from palimpsest.flows.fetching import client_for
 from palimpsest.settings import Settings
 from tests.timelines import write_timeline
 

@@ -256,7 +256,7 @@ def crawl(wayback: object, db: Path, site: str, captures: list[Capture]) -> None
     """Crawl each of the site's policy URLs, in time order, under one site name."""
     from palimpsest.fetchers.limiter import reset_limiters  # noqa: PLC0415
     from palimpsest.flows.crawl import run_crawl  # noqa: PLC0415
-    from palimpsest.flows.pipeline import client_for  # noqa: PLC0415
+    from palimpsest.flows.fetching import client_for  # noqa: PLC0415
     from palimpsest.settings import Settings  # noqa: PLC0415
 
     settings = Settings(db=db, cdx_url=wayback.cdx_url, replay_url=wayback.replay_url, cdx_rate=600, replay_rate=6000)

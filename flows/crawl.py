@@ -26,7 +26,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from palimpsest.errors import NoCaptures, TerminalArchiveError, TrackConflict
-from palimpsest.flows import pipeline, progress, sampling
+from palimpsest.flows import fetching, pipeline, progress, sampling
 from palimpsest.settings import Settings
 from palimpsest.warehouse import store, warehouse
 from palimpsest.warehouse.changes import Change, changes
@@ -50,7 +50,7 @@ class Steps(NamedTuple):
 PLAIN = Steps(
     pipeline.find_captures,
     pipeline.plan_captures,
-    pipeline.fetch_captures,
+    fetching.fetch_captures,
     pipeline.extract_texts,
     pipeline.store_results,
     pipeline.store_versions,

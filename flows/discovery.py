@@ -18,7 +18,8 @@ from palimpsest.errors import ArchiveUnreachable, NoCaptures, PalimpsestError
 from palimpsest.extractors.links import policy_links
 from palimpsest.fetchers import ArchiveClient, Capture, Fetched, fetch_capture, search_captures
 from palimpsest.flows.crawl import default_site
-from palimpsest.flows.pipeline import client_for, suggest_urls
+from palimpsest.flows.fetching import client_for
+from palimpsest.flows.pipeline import suggest_urls
 from palimpsest.flows.sampling import period_of
 from palimpsest.settings import Settings
 from palimpsest.warehouse import store, warehouse

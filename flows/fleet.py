@@ -1,6 +1,6 @@
 """Many sites in one run, as plain calls: bounded concurrency, one shared archive limiter, failures per site.
 
-Every site's crawl goes through the same process-wide client (:func:`flows.pipeline.client_for`), so however
+Every site's crawl goes through the same process-wide client (:func:`flows.fetching.client_for`), so however
 many sites run at once, the archive sees one rate. A site that fails is recorded with its reason and the
 others go on; the caller decides whether a run in which *nothing* could be done is a failure.
 """
@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from palimpsest.errors import PalimpsestError
 from palimpsest.flows.crawl import PLAIN, CrawlReport, Steps, run_crawl
-from palimpsest.flows.pipeline import client_for
+from palimpsest.flows.fetching import client_for
 from palimpsest.flows.sites import SiteEntry
 from palimpsest.settings import Settings
 from palimpsest.timestamps import parse_timestamp

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from palimpsest.extractors.html import EXTRACTOR
 from palimpsest.fetchers import Capture, Fetched, WarcRef
 from palimpsest.fetchers.warcstore import WarcStoreError
+from palimpsest.flows.fetching import warc_store_for
 from palimpsest.flows.outcomes import FetchOutcome
-from palimpsest.flows.pipeline import extract_texts, warc_store_for
+from palimpsest.flows.pipeline import extract_texts
 from palimpsest.settings import Settings
 from palimpsest.warehouse import runs, store, warehouse
 from palimpsest.warehouse.runs import TechnicalChange, technical_changes

@@ -17,14 +17,14 @@ from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from palimpsest.flows import pipeline
+from palimpsest.flows import fetching, pipeline
 from palimpsest.flows.crawl import Steps
 
 _OPTIONS = {"cache_policy": NO_CACHE, "retries": 0, "persist_result": False}
 
 find_captures = task(name="find_captures", **_OPTIONS)(pipeline.find_captures)
 plan_captures = task(name="plan_captures", **_OPTIONS)(pipeline.plan_captures)
-fetch_captures = task(name="fetch_captures", **_OPTIONS)(pipeline.fetch_captures)
+fetch_captures = task(name="fetch_captures", **_OPTIONS)(fetching.fetch_captures)
 extract_texts = task(name="extract_texts", **_OPTIONS)(pipeline.extract_texts)
 store_results = task(name="store_results", **_OPTIONS)(pipeline.store_results)
 store_versions = task(name="store_versions", **_OPTIONS)(pipeline.store_versions)

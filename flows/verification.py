@@ -13,7 +13,7 @@ from palimpsest.comparison.similarity import similarity
 from palimpsest.errors import PalimpsestError
 from palimpsest.extractors import extract_policy, text_sha256
 from palimpsest.fetchers import Capture, fetch_capture
-from palimpsest.flows.pipeline import client_for
+from palimpsest.flows.fetching import client_for
 from palimpsest.settings import Settings
 from palimpsest.text.normal import tokens
 from palimpsest.warehouse import verifications, warehouse

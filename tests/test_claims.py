@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from palimpsest.errors import SiteBusy
-from palimpsest.flows import pipeline
+from palimpsest.flows import fetching, pipeline
 from palimpsest.flows.crawl import run_crawl
 from palimpsest.warehouse import claims, connect
 from tests.conftest import settings_for
@@ -40,7 +40,7 @@ def claims_left(db: Path) -> list[tuple]:
 def archive(monkeypatch):
     with FaultArchive(PAGES) as served:
         client = quick_client(served)
-        monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
+        monkeypatch.setattr(fetching, "client_for", lambda settings: client)
         yield served
 
 

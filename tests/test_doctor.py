@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from palimpsest.cli import main
-from palimpsest.flows import pipeline
+from palimpsest.flows import fetching
 from palimpsest.flows.crawl import run_crawl
 from palimpsest.warehouse import connect, warehouse
 from palimpsest.warehouse.migrations import available, migrate
@@ -31,7 +31,7 @@ def crawled(monkeypatch, tmp_path):
     """A warehouse crawled from the loopback archive (which stays up for refetches) and its settings."""
     with FaultArchive(PAGES) as archive:
         client = quick_client(archive)
-        monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
+        monkeypatch.setattr(fetching, "client_for", lambda settings: client)
         settings = settings_for(archive, tmp_path / "palimpsest.duckdb")
         run_crawl(settings, URL)
         yield settings

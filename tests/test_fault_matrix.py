@@ -21,7 +21,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from palimpsest.errors import WarehouseLocked
 from palimpsest.fetchers import warcstore
-from palimpsest.flows import pipeline
+from palimpsest.flows import fetching
 from palimpsest.flows.crawl import run_crawl
 from tests.conftest import settings_for
 from tests.invariants import assert_nothing_lost, listed, version_texts
@@ -43,7 +43,7 @@ def crawl(monkeypatch, tmp_path):
 
     def run(archive: FaultArchive, lock_timeout: float = 120.0, **options: object):
         client = quick_client(archive, **options)
-        monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
+        monkeypatch.setattr(fetching, "client_for", lambda settings: client)
         settings = settings_for(archive, tmp_path / "palimpsest.duckdb", lock_timeout=lock_timeout)
         return run_crawl(settings, URL, batch_size=4), settings
 

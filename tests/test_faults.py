@@ -13,7 +13,7 @@ from itertools import pairwise
 import pytest
 
 from palimpsest.fetchers.captures import sha1_base32
-from palimpsest.flows import pipeline
+from palimpsest.flows import fetching
 from palimpsest.flows.crawl import run_crawl
 from palimpsest.warehouse import connect
 from tests.conftest import settings_for
@@ -35,7 +35,7 @@ def crawl(monkeypatch, tmp_path):
 
     def run(archive: FaultArchive, url: str = URL, **options: object):
         client = run.client = quick_client(archive, replay_rate=REPLAY_RATE, **options)
-        monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
+        monkeypatch.setattr(fetching, "client_for", lambda settings: client)
         settings = settings_for(archive, tmp_path / "palimpsest.duckdb")
         return run_crawl(settings, url, batch_size=6), settings
 
@@ -213,7 +213,7 @@ def test_a_raw_store_that_cannot_be_written_loses_nothing(monkeypatch, tmp_path)
     blocked.write_text("a file where the WARC directory should be")
     with FaultArchive(pages) as archive:
         settings = settings_for(archive, tmp_path / "palimpsest.duckdb", warc_dir_override=blocked / "warc")
-        monkeypatch.setattr(pipeline, "client_for", lambda _: quick_client(archive))
+        monkeypatch.setattr(fetching, "client_for", lambda _: quick_client(archive))
         report = run_crawl(settings, URL)
         assert report.outcomes == {"error": 3}
         assert set(outcomes(settings).values()) == {"error:warc-write"}

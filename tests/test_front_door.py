@@ -177,7 +177,7 @@ def test_serve_demo_stops_the_archive_on_sigterm_and_sighup(signal_name: str) ->
 
 
 def test_the_crawl_summary_counts_the_outcomes_stored_after_versions_are_rebuilt(monkeypatch, tmp_path) -> None:
-    from palimpsest.flows import pipeline
+    from palimpsest.flows import fetching
     from palimpsest.flows.crawl import run_crawl
     from palimpsest.warehouse import connect
     from tests.conftest import settings_for
@@ -188,7 +188,7 @@ def test_the_crawl_summary_counts_the_outcomes_stored_after_versions_are_rebuilt
     pages = [Page(url, f"2019{i:02d}01120000", page(i // 3, i)) for i in range(1, 7)]
     with FaultArchive(pages) as archive:
         client = quick_client(archive)
-        monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
+        monkeypatch.setattr(fetching, "client_for", lambda settings: client)
         settings = settings_for(archive, tmp_path / "w.duckdb")
         report = run_crawl(settings, url)
         again = run_crawl(settings, url)
@@ -249,7 +249,7 @@ def test_a_broken_archive_is_one_error_line_not_a_traceback(body, says, monkeypa
     import threading
     from types import SimpleNamespace
 
-    from palimpsest.flows import pipeline
+    from palimpsest.flows import fetching
     from tests.servers import quick_client
 
     class Answer(http.server.BaseHTTPRequestHandler):
@@ -271,7 +271,7 @@ def test_a_broken_archive_is_one_error_line_not_a_traceback(body, says, monkeypa
         threading.Thread(target=server.serve_forever, daemon=True).start()
         port = server.server_address[1]
     archive = SimpleNamespace(cdx_url=f"http://127.0.0.1:{port}/cdx", replay_url=f"http://127.0.0.1:{port}/web/")
-    monkeypatch.setattr(pipeline, "client_for", lambda settings: quick_client(archive))
+    monkeypatch.setattr(fetching, "client_for", lambda settings: quick_client(archive))
     options = ["--db", str(tmp_path / "w.duckdb"), "--cdx-url", archive.cdx_url, "--replay-url", archive.replay_url]
     try:
         code = main([*options, "crawl", "https://shop.example/privacy"])

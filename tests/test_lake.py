@@ -24,7 +24,7 @@ import duckdb
 import pytest
 
 from palimpsest.cli import main
-from palimpsest.flows import pipeline
+from palimpsest.flows import fetching
 from palimpsest.flows.crawl import run_crawl
 from palimpsest.settings import Lake, Settings
 from palimpsest.warehouse import connect, lake_copy
@@ -132,7 +132,7 @@ def archive() -> Iterator[FaultArchive]:
 def crawl_into(db: Path | Lake, folder: Path, archive: FaultArchive) -> Settings:
     client = quick_client(archive)
     with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
+        monkeypatch.setattr(fetching, "client_for", lambda settings: client)
         settings = settings_for(archive, db, warc_dir_override=folder / "warc")  # type: ignore[arg-type]
         run_crawl(settings, URL)
     return settings

@@ -164,7 +164,7 @@ def test_prefect_global_limits_with_slot_decay_pace_hosts(prefect_harness: None)
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 
-    from palimpsest.flows.pipeline import prefect_rate_limit
+    from palimpsest.flows.fetching import prefect_rate_limit
 
     with get_client(sync_client=True) as prefect:
         prefect.create_global_concurrency_limit(

@@ -10,7 +10,7 @@ import pytest
 
 from palimpsest.cli import main
 from palimpsest.errors import TrackConflict
-from palimpsest.flows import pipeline
+from palimpsest.flows import fetching
 from palimpsest.flows.crawl import run_crawl
 from palimpsest.warehouse import warehouse
 from tests.conftest import settings_for
@@ -32,7 +32,7 @@ def archive(monkeypatch: pytest.MonkeyPatch):
     pages += [Page(NEW, f"20{year}0601120000", _page("Privacy Notice", year)) for year in (16, 17, 18)]
     with FaultArchive(pages) as served:
         client = quick_client(served)
-        monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
+        monkeypatch.setattr(fetching, "client_for", lambda settings: client)
         yield served
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from palimpsest.cli import main
-from palimpsest.flows import pipeline
+from palimpsest.flows import fetching
 from palimpsest.flows.crawl import run_crawl
 from palimpsest.warehouse import warehouse
 from tests.conftest import settings_for
@@ -25,7 +25,7 @@ def crawled(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     page = f"<html><body><main><h1>Privacy Policy</h1>{body}</main></body></html>".encode()
     with FaultArchive([Page(URL, "20190101120000", page)]) as archive:
         client = quick_client(archive)
-        monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
+        monkeypatch.setattr(fetching, "client_for", lambda settings: client)
         settings = settings_for(archive, tmp_path / "w.duckdb")
         run_crawl(settings, URL)
     return settings

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from palimpsest.cli import main
-from palimpsest.flows import pipeline
+from palimpsest.flows import fetching, pipeline
 from palimpsest.flows.crawl import run_crawl
 from palimpsest.flows.reextraction import reextract, technical_changes
 from palimpsest.warehouse import connect
@@ -38,7 +38,7 @@ def crawled(tmp_path, monkeypatch):
     pages = [Page(URL, f"2019{i:02d}01120000", page(min(i // 3, 2), i)) for i in range(1, 9)]
     with FaultArchive(pages) as archive:
         client = quick_client(archive)
-        monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
+        monkeypatch.setattr(fetching, "client_for", lambda settings: client)
         settings = settings_for(archive, tmp_path / "w.duckdb")
         run_crawl(settings, URL)
     monkeypatch.undo()

@@ -98,7 +98,7 @@ def test_a_crawl_killed_twice_then_rerun_equals_an_uninterrupted_one(timeline_wa
 
 
 def test_a_finished_crawl_rerun_asks_the_cdx_only(timeline_wayback, timelines, tmp_path) -> None:
-    from palimpsest.flows.pipeline import client_for
+    from palimpsest.flows.fetching import client_for
 
     timeline = timelines["resume"]
     settings = settings_for(timeline_wayback, tmp_path / "palimpsest.duckdb")

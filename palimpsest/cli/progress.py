@@ -18,7 +18,7 @@ from rich.text import Text
 
 from palimpsest.cli.output import console, say
 from palimpsest.flows import progress
-from palimpsest.flows.pipeline import client_for
+from palimpsest.flows.fetching import client_for
 from palimpsest.flows.shards import Shard
 from palimpsest.settings import Settings
 
