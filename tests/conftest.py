@@ -5,8 +5,10 @@ Nothing here reaches the internet: pywb and every other server listen on 127.0.0
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import tempfile
 from collections.abc import Iterator
@@ -31,6 +33,7 @@ if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
 
 # Prefect reads its settings when first imported; isolate it before any test imports it.
 _PREFECT_HOME = tempfile.mkdtemp(prefix="palimpsest-prefect-")
+atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)  # registered first, so removed last
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
