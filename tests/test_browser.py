@@ -25,20 +25,19 @@ def demo_report(wayback, demo_build, prefect_harness, tmp_path_factory) -> dict:
 
     _, expected = demo_build
     settings = settings_for(wayback, tmp_path_factory.mktemp("browser") / "palimpsest.duckdb")
-    os.environ.update(
-        {
-            "PALIMPSEST_DB": str(settings.db),
-            "PALIMPSEST_CDX_URL": settings.cdx_url,
-            "PALIMPSEST_REPLAY_URL": settings.replay_url,
-            "PALIMPSEST_CDX_RATE": str(settings.cdx_rate),
-            "PALIMPSEST_REPLAY_RATE": str(settings.replay_rate),
-        }
-    )
+    given = {
+        "PALIMPSEST_DB": str(settings.db),
+        "PALIMPSEST_CDX_URL": settings.cdx_url,
+        "PALIMPSEST_REPLAY_URL": settings.replay_url,
+        "PALIMPSEST_CDX_RATE": str(settings.cdx_rate),
+        "PALIMPSEST_REPLAY_RATE": str(settings.replay_rate),
+    }
+    os.environ.update(given)
     try:
         for site in expected["sites"]:
             crawl_policy(url=site["url"], site=site["site"])
     finally:
-        for name in [n for n in os.environ if n.startswith("PALIMPSEST_") and n != "PALIMPSEST_SHARED"]:
+        for name in given:  # only these: the session's own settings (tests/conftest.py) stay
             del os.environ[name]
     con = connect(settings.db, read_only=True)
     try:

@@ -18,6 +18,15 @@ from tests.conftest import settings_for
 pytestmark = pytest.mark.slow
 
 
+EXPORTED = (
+    "PALIMPSEST_DB",
+    "PALIMPSEST_CDX_URL",
+    "PALIMPSEST_REPLAY_URL",
+    "PALIMPSEST_CDX_RATE",
+    "PALIMPSEST_REPLAY_RATE",
+)
+
+
 def _export(settings) -> None:
     os.environ["PALIMPSEST_DB"] = str(settings.db)
     os.environ["PALIMPSEST_CDX_URL"] = settings.cdx_url
@@ -36,9 +45,8 @@ def crawled(wayback, demo_build, prefect_harness, tmp_path_factory) -> dict:
     _export(settings)
     first = {s["site"]: crawl_policy(url=s["url"], site=s["site"]) for s in expected["sites"]}
     second = {s["site"]: crawl_policy(url=s["url"], site=s["site"]) for s in expected["sites"]}
-    for name in list(os.environ):
-        if name.startswith("PALIMPSEST_"):
-            del os.environ[name]
+    for name in EXPORTED:  # only these: the session's own settings (tests/conftest.py) stay
+        del os.environ[name]
     return {"settings": settings, "expected": expected, "first": first, "second": second}
 
 

@@ -43,6 +43,7 @@ def _command(settings, url: str) -> list[str]:
 def _environment(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "PALIMPSEST_DB"))}
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
+    env["PALIMPSEST_PREFECT_IDLE"] = "0"  # the server stops with its command, as these tests check
     return env
 
 

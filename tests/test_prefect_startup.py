@@ -47,7 +47,9 @@ def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _environment(prefect_home: Path, port: int, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "PALIMPSEST_DB"))}
     env.update(PREFECT_HOME=str(prefect_home), PREFECT_SERVER_API_PORT=str(port), DO_NOT_TRACK="1")
-    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", **extra)
+    # The server stops with its command unless a test says otherwise.
+    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", PALIMPSEST_PREFECT_IDLE="0")
+    env.update(extra)
     return env
 
 
