@@ -139,7 +139,7 @@ def test_nothing_is_cut_when_the_cut_would_lose_most_of_the_privacy_vocabulary()
 
 def test_a_crawl_records_what_else_the_page_held(monkeypatch, tmp_path) -> None:
     """End to end: the captures view names the other documents a combined page held; the versions hold none."""
-    from palimpsest.flows import pipeline
+    from palimpsest.flows import fetching
     from palimpsest.flows.crawl import run_crawl
     from palimpsest.warehouse import warehouse
     from tests.conftest import settings_for
@@ -155,7 +155,7 @@ def test_a_crawl_records_what_else_the_page_held(monkeypatch, tmp_path) -> None:
     url = "https://shop.example/legal"
     with FaultArchive([Page(url, "20190101120000", body.encode())]) as archive:
         client = quick_client(archive)
-        monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
+        monkeypatch.setattr(fetching, "client_for", lambda settings: client)
         settings = settings_for(archive, tmp_path / "w.duckdb")
         run_crawl(settings, url)
     with warehouse(settings.db, read_only=True) as con:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from palimpsest.cli import main
-from palimpsest.flows import pipeline
+from palimpsest.flows import fetching
 from palimpsest.flows.crawl import run_crawl
 from palimpsest.warehouse import connect
 from tests.conftest import settings_for
@@ -31,7 +31,7 @@ def crawled(monkeypatch, tmp_path):
     """Two sites crawled from the loopback archive, the first with two URLs in its lineage."""
     with FaultArchive(PAGES) as archive:
         client = quick_client(archive)
-        monkeypatch.setattr(pipeline, "client_for", lambda settings: client)
+        monkeypatch.setattr(fetching, "client_for", lambda settings: client)
         settings = settings_for(archive, tmp_path / "w.duckdb")
         run_crawl(settings, BAKERY)
         run_crawl(settings, TERMS, site="bakery.example")
