@@ -25,6 +25,7 @@ hang-up never reaches it; SIGTERM stops it and its server.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import json
 import os
@@ -48,14 +49,24 @@ def state_dir(prefect_home: Path) -> Path:
 
 
 def register(prefect_home: Path) -> None:
-    """Count this process as a user of the kept server of ``prefect_home`` (if there is one, or will be)."""
+    """Count this process as a user of the kept server of ``prefect_home`` (if there is one, or will be), until it
+    exits or :func:`unregister` is called. Registering again changes nothing."""
+    if prefect_home in _REGISTERED:
+        return
     users = state_dir(prefect_home) / "users"
     users.mkdir(parents=True, exist_ok=True)
     (users / str(os.getpid())).touch()
+    _REGISTERED.add(prefect_home)
+    atexit.register(unregister, prefect_home)
 
 
 def unregister(prefect_home: Path) -> None:
+    _REGISTERED.discard(prefect_home)
     (state_dir(prefect_home) / "users" / str(os.getpid())).unlink(missing_ok=True)
+
+
+#: The homes this process is registered with (see :func:`register`).
+_REGISTERED: set[Path] = set()
 
 
 def kept_server(prefect_home: Path, prefect_version: str) -> str | None:

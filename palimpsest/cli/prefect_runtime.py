@@ -34,6 +34,7 @@ import socket
 import subprocess
 import sys
 from dataclasses import dataclass
+from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -154,10 +155,16 @@ def _running_server(home: Path) -> str | None:
     if _answer(f"{url}/health") is not True:
         return None
     settings, version = _answer(f"{url}/admin/settings"), _answer(f"{url}/admin/version")
-    from importlib.metadata import version as installed  # noqa: PLC0415 - lazy: importlib.metadata, 17 ms
-
     same_home = isinstance(settings, dict) and Path(str(settings.get("home"))).expanduser().resolve() == home
-    return url if same_home and version == installed("prefect") else None
+    return url if same_home and version == _prefect_version() else None
+
+
+@cache
+def _prefect_version() -> str:
+    """The installed Prefect's version: a server of another one is never used or kept for this process."""
+    from importlib.metadata import version  # noqa: PLC0415 - lazy: importlib.metadata, 17 ms
+
+    return version("prefect")
 
 
 def _answer(url: str) -> object:
@@ -175,11 +182,8 @@ def _answer(url: str) -> object:
 
 def _kept_server(home: Path) -> str | None:
     """The server an earlier command of this ``PREFECT_HOME`` started and left running, now used by this one too."""
-    from importlib.metadata import version as installed  # noqa: PLC0415 - lazy: importlib.metadata, 17 ms
-
     prefect_keeper.register(home)  # first: the keeper then keeps the server, or has withdrawn it before we look
-    atexit.register(prefect_keeper.unregister, home)
-    return prefect_keeper.kept_server(home, installed("prefect"))
+    return prefect_keeper.kept_server(home, _prefect_version())
 
 
 def _start_server(idle: float = 0.0) -> str:
@@ -187,8 +191,6 @@ def _start_server(idle: float = 0.0) -> str:
     ``SubprocessASGIServer._run_uvicorn_command``), on a loopback socket bound here: requests sent before it is
     ready wait in the socket's queue. Returns its API URL at once. The server runs under a keeper
     (``prefect_keeper``) that stops it ``idle`` seconds after the last command using it ends."""
-    from importlib.metadata import version as installed  # noqa: PLC0415 - lazy: importlib.metadata, 17 ms
-
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))  # a free port, held from now on: no port to guess, retry or wait for
     listener.listen(128)
@@ -203,8 +205,7 @@ def _start_server(idle: float = 0.0) -> str:
     state = prefect_keeper.state_dir(home)
     state.mkdir(parents=True, exist_ok=True)
     prefect_keeper.register(home)
-    atexit.register(prefect_keeper.unregister, home)
-    keeper = [sys.executable, "-m", "palimpsest.cli.prefect_keeper", str(state), repr(idle), installed("prefect"), url]
+    keeper = [sys.executable, "-m", "palimpsest.cli.prefect_keeper", str(state), repr(idle), _prefect_version(), url]
     environment = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1"}
     environment["PREFECT__SERVER_FINAL"] = "1"
     # A server that outlives this command must not hold its output open: a caller reading that output to its end
