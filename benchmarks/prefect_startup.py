@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 from benchmarks._rows import emit, row
+from tests.prefect_processes import start_prefect_server
 
 REPO = Path(__file__).resolve().parent.parent
 CRAWLED = "https://pebbleweather.example/privacy"  # 6 captures, 3 distinct digests: 3 fetches
@@ -90,29 +91,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def start_prefect_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    """``prefect server start`` on loopback at ``port``, in a process group of its own; waits until it answers."""
-    import urllib.request  # noqa: PLC0415
-
-    prefect = Path(sys.executable).with_name("prefect")
-    server = subprocess.Popen(
-        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2):
-                return server
-        except OSError:
-            time.sleep(0.25)
-    os.killpg(server.pid, 15)
-    raise SystemExit(f"prefect server start did not answer on port {port} within 180 s")
 
 
 def run_rounds(
@@ -194,7 +172,10 @@ def measure(rounds: int, out: object) -> list[dict]:
                 run_rounds(runs, kinds, ["crawl", "refresh"], kept, " kept", "temporary server kept", every)
             finally:
                 stop_kept_server(Path(base["PREFECT_HOME"]))
-            server = start_prefect_server(base, int(base["PREFECT_SERVER_API_PORT"]))
+            try:
+                server = start_prefect_server(base, int(base["PREFECT_SERVER_API_PORT"]), wait=180)
+            except RuntimeError as err:
+                raise SystemExit(str(err)) from err
             try:
                 run_rounds(runs, kinds, ["crawl", "refresh"], env, " server", "server running", every)
             finally:

@@ -21,6 +21,7 @@ import pytest
 
 from palimpsest.warehouse import connect
 from tests.conftest import settings_for
+from tests.prefect_processes import processes_with_home
 from tests.shared import REPO
 from tests.snapshots import snapshot
 
@@ -45,19 +46,6 @@ def _environment(tmp_path: Path) -> dict[str, str]:
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
     env["PALIMPSEST_PREFECT_IDLE"] = "0"  # the server stops with its command, as these tests check
     return env
-
-
-def _servers_of(prefect_home: str) -> list[int]:
-    """Processes still running with this PREFECT_HOME in their environment."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            environ = (proc / "environ").read_bytes()
-        except (OSError, ValueError):
-            continue
-        if f"PREFECT_HOME={prefect_home}".encode() in environ.split(b"\0"):
-            found.append(int(proc.name))
-    return found
 
 
 def test_ctrl_c_stops_cleanly_and_a_rerun_resumes(timeline_wayback, timelines, tmp_path: Path) -> None:
@@ -98,7 +86,7 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_resumes(timeline_wayback, timelines, t
     time.sleep(1)
     with pytest.raises(ProcessLookupError):
         os.killpg(child.pid, 0)  # nothing of the group is left
-    assert _servers_of(env["PREFECT_HOME"]) == []  # and Prefect's temporary server (in its own session) stopped
+    assert processes_with_home(env["PREFECT_HOME"]) == []  # and Prefect's temporary server (in its own session) stopped
 
     stored = snapshot(settings.db)
     assert 50 < len(stored["captures"]) < len(timeline.stamps)  # the interrupted batch's fetches are kept
@@ -144,10 +132,10 @@ def test_a_killed_crawl_leaves_no_prefect_server_behind(timeline_wayback, timeli
     for line in child.stdout:
         if line.startswith("found"):  # the flow is running, so its server is up
             break
-    assert len(_servers_of(env["PREFECT_HOME"])) >= 2  # the crawl and its server
+    assert len(processes_with_home(env["PREFECT_HOME"])) >= 2  # the crawl and its server
     child.kill()  # the crawl alone, not its group
     child.wait(timeout=30)
     deadline = time.monotonic() + 30
-    while _servers_of(env["PREFECT_HOME"]) and time.monotonic() < deadline:
+    while processes_with_home(env["PREFECT_HOME"]) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _servers_of(env["PREFECT_HOME"]) == []
+    assert processes_with_home(env["PREFECT_HOME"]) == []

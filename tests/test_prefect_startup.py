@@ -27,6 +27,7 @@ from typing import ClassVar
 import pytest
 
 from palimpsest.cli import prefect_runtime
+from tests.prefect_processes import processes_with_home, start_prefect_server
 from tests.shared import REPO
 
 CRAWLED = "https://pebbleweather.example/privacy"  # a demo site: 6 captures, 3 fetches
@@ -69,19 +70,6 @@ def _crawl(wayback: object, db: Path, env: dict[str, str]) -> list[str]:
     return done.stdout.splitlines()
 
 
-def _processes_of(prefect_home: Path) -> list[int]:
-    """Processes still running with this PREFECT_HOME in their environment."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            environ = (proc / "environ").read_bytes()
-        except (OSError, ValueError):
-            continue
-        if f"PREFECT_HOME={prefect_home}".encode() in environ.split(b"\0"):
-            found.append(int(proc.name))
-    return found
-
-
 def _flow_runs(prefect_home: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(prefect_home / "prefect.db") as con:
         rows = con.execute(
@@ -104,9 +92,9 @@ def test_a_crawl_is_a_flow_run_in_prefect_homes_database(wayback, prefect_home: 
         tasks = {name for (name,) in con.execute("SELECT task_key FROM task_run")}
     assert any("find_captures" in name for name in tasks), tasks
     deadline = time.monotonic() + 10
-    while _processes_of(prefect_home) and time.monotonic() < deadline:
+    while processes_with_home(prefect_home) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert _processes_of(prefect_home) == []  # the temporary server stopped with the command
+    assert processes_with_home(prefect_home) == []  # the temporary server stopped with the command
 
 
 @pytest.mark.slow
@@ -123,9 +111,9 @@ def test_a_temporary_server_is_kept_for_the_next_command_then_stops(wayback, tmp
     assert _crawl(wayback, tmp_path / "b.duckdb", env)[-1].split()[:3] == ["0", url, "False"]
     assert _flow_runs(home) == [("crawl_policy", "COMPLETED")] * 2
     deadline = time.monotonic() + 8 + 60
-    while _processes_of(home) and time.monotonic() < deadline:
+    while processes_with_home(home) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _processes_of(home) == [] and not kept.exists()
+    assert processes_with_home(home) == [] and not kept.exists()
     assert list((home / "palimpsest-server" / "users").iterdir()) == []
 
 
@@ -143,31 +131,16 @@ def test_the_temporary_server_answers_a_request_sent_before_it_was_ready(prefect
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True"]  # queued while the server booted (not refused), then answered
-    assert _processes_of(prefect_home) == []
+    assert processes_with_home(prefect_home) == []
 
 
 @pytest.mark.slow
 def test_a_running_server_of_the_same_home_is_reused(wayback, prefect_home: Path, tmp_path: Path) -> None:
     port = _free_port()
     env = _environment(prefect_home, port)
-    prefect = Path(sys.executable).with_name("prefect")
-    server = subprocess.Popen(
-        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    server = start_prefect_server(env, port, wait=240)
     try:
         api = f"http://127.0.0.1:{port}/api"
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{api}/health", timeout=2).close()
-                break
-            except OSError:
-                assert server.poll() is None, "prefect server start exited"
-                time.sleep(0.5)
         before = _runs_of(api)
         lines = _crawl(wayback, tmp_path / "w.duckdb", env)
         assert lines[-1].split() == ["0", api, "False", "False"]  # the server's API, and no server of its own
@@ -257,4 +230,4 @@ def test_an_api_named_by_a_prefect_profile_wins(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["http://127.0.0.1:9/api", "True"]
-    assert _processes_of(home) == []
+    assert processes_with_home(home) == []
