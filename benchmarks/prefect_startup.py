@@ -10,8 +10,9 @@ nothing new (a copy of a warehouse that holds them all). Each is run
   (settings, progress, the crawl's steps, the summary and the history, imports included);
 * as the command with no Prefect API configured: it starts a temporary Prefect server and stops it at exit
   (``PALIMPSEST_PREFECT_IDLE=0``);
-* as the command with no Prefect API configured, using the temporary server an earlier command started and left
-  running (``PALIMPSEST_PREFECT_IDLE`` above 0, as by default);
+* as the command with no Prefect API configured, using the temporary server and the warm runner an earlier command
+  started and left running (``PALIMPSEST_PREFECT_IDLE`` above 0, as by default), and again with the server only
+  (``PALIMPSEST_WARM=0``);
 * as the command while a ``prefect server start`` of the same ``PREFECT_HOME`` runs, which the command reuses.
 
 All share one ``PREFECT_HOME``, warmed first by one command (its first run creates Prefect's database: reported
@@ -36,7 +37,7 @@ import time
 from pathlib import Path
 
 from benchmarks._rows import emit, row
-from tests.prefect_processes import start_prefect_server
+from tests.prefect_processes import processes_with_home, start_prefect_server
 
 REPO = Path(__file__).resolve().parent.parent
 CRAWLED = "https://pebbleweather.example/privacy"  # 6 captures, 3 distinct digests: 3 fetches
@@ -126,6 +127,52 @@ def stop_kept_server(prefect_home: Path) -> None:
         time.sleep(0.1)
 
 
+def run_kept(
+    runs: dict[str, list[tuple[float, float]]],
+    kinds: dict[str, tuple[Path | None, list[str]]],
+    env: dict[str, str],
+    crawl: list[str],
+    every: tuple[int, Path, object],
+) -> None:
+    """The rounds with the temporary server and the warm runner kept, then with the server only."""
+    _rounds, db, out = every
+    home = Path(env["PREFECT_HOME"])
+    kept = {**env, "PALIMPSEST_PREFECT_IDLE": "600"}
+    fresh_warehouse(None, db)
+    timed(crawl, kept)  # starts the server and the runner that the next commands use
+    try:
+        wait_for_runner(home, out)
+        run_rounds(runs, kinds, ["crawl", "refresh"], kept, " kept", "server and warm runner kept", every)
+        alone = {**kept, "PALIMPSEST_WARM": "0"}
+        run_rounds(runs, kinds, ["crawl", "refresh"], alone, " kept alone", "server kept, no runner", every)
+    finally:
+        stop_kept_server(home)
+        stop_runners(home)
+
+
+def wait_for_runner(prefect_home: Path, out: object) -> None:
+    """Wait until the warm runner the last command started serves (it imports for a few seconds first)."""
+    deadline = time.monotonic() + 120
+    log = prefect_home / "palimpsest-server" / "warm.log"
+    while not (log.exists() and "serving" in log.read_text(encoding="utf-8")):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"no warm runner started; see {prefect_home / 'palimpsest-server' / 'warm.log'}")
+        time.sleep(0.2)
+    print("warm runner serving", file=out, flush=True)
+
+
+def stop_runners(prefect_home: Path) -> None:
+    """Stop the warm runners of ``prefect_home`` (SIGTERM), and wait until they are gone."""
+    from palimpsest.processes import alive  # noqa: PLC0415
+
+    runners = processes_with_home(prefect_home, "palimpsest.cli.warm_runner")
+    for pid in runners:
+        os.kill(pid, 15)
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in runners) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def measure(rounds: int, out: object) -> list[dict]:
     from palimpsest.demo.archive import ArchiveStartError, LocalWayback, pywb_bin  # noqa: PLC0415
     from palimpsest.demo.build import build  # noqa: PLC0415
@@ -165,13 +212,7 @@ def measure(rounds: int, out: object) -> list[dict]:
             }
             every = (rounds, db, out)
             run_rounds(runs, kinds, list(kinds), env, "", "temporary server", every)
-            kept = {**env, "PALIMPSEST_PREFECT_IDLE": "600"}
-            fresh_warehouse(None, db)
-            timed([str(command), "crawl", CRAWLED], kept)  # starts the server that the next commands use
-            try:
-                run_rounds(runs, kinds, ["crawl", "refresh"], kept, " kept", "temporary server kept", every)
-            finally:
-                stop_kept_server(Path(base["PREFECT_HOME"]))
+            run_kept(runs, kinds, env, [str(command), "crawl", CRAWLED], every)
             try:
                 server = start_prefect_server(base, int(base["PREFECT_SERVER_API_PORT"]), wait=180)
             except RuntimeError as err:
@@ -201,13 +242,17 @@ def report(runs: dict[str, list[tuple[float, float]]], first: tuple[float, float
         row("crawl, 3 fetches (temporary server)", median("crawl"), median("crawl plain"), "plain calls", "s", GOAL),
         row("crawl, 3 fetches (server running)", median("crawl server"), median("crawl plain"), "plain calls", "s",
             GOAL),
-        row("crawl, 3 fetches (temporary server kept from the last command)", median("crawl kept"),
+        row("crawl, 3 fetches (temporary server and warm runner kept from the last command)", median("crawl kept"),
             median("crawl plain"), "plain calls", "s", GOAL),
         row("refresh, 4 sites (temporary server)", median("refresh"), median("refresh plain"), "plain calls", "s",
             GOAL),
         row("refresh, 4 sites (server running)", median("refresh server"), median("refresh plain"), "plain calls",
             "s", GOAL),
-        row("refresh, 4 sites (temporary server kept from the last command)", median("refresh kept"),
+        row("refresh, 4 sites (temporary server and warm runner kept from the last command)", median("refresh kept"),
+            median("refresh plain"), "plain calls", "s", GOAL),
+        row("crawl, 3 fetches (temporary server kept, PALIMPSEST_WARM=0)", median("crawl kept alone"),
+            median("crawl plain"), "plain calls", "s", GOAL),
+        row("refresh, 4 sites (temporary server kept, PALIMPSEST_WARM=0)", median("refresh kept alone"),
             median("refresh plain"), "plain calls", "s", GOAL),
         row("crawl, first on a fresh PREFECT_HOME", first[0], None, "", "s", "informational (migrations)"),
     ]  # fmt: skip

@@ -12,15 +12,15 @@ import urllib.request
 from pathlib import Path
 
 
-def processes_with_home(prefect_home: Path | str) -> list[int]:
-    """Processes still running with this PREFECT_HOME in their environment."""
+def processes_with_home(prefect_home: Path | str, running: str = "") -> list[int]:
+    """Processes still running with this PREFECT_HOME in their environment (and ``running`` in their command)."""
     found = []
     for proc in Path("/proc").iterdir():
         try:
-            environ = (proc / "environ").read_bytes()
+            environ, command = (proc / "environ").read_bytes(), (proc / "cmdline").read_bytes()
         except (OSError, ValueError):
             continue
-        if f"PREFECT_HOME={prefect_home}".encode() in environ.split(b"\0"):
+        if f"PREFECT_HOME={prefect_home}".encode() in environ.split(b"\0") and running.encode() in command:
             found.append(int(proc.name))
     return found
 
