@@ -190,13 +190,18 @@ def _connect(path: Path) -> socket.socket:
     try:
         connection.settimeout(HANDSHAKE)
         connection.connect(os.fspath(path))
-        credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-        if struct.unpack("3i", credentials)[1] != os.getuid():
+        if peer_user(connection) != os.getuid():
             raise PermissionError(f"{path} is served by another user")
     except OSError:
         connection.close()
         raise
     return connection
+
+
+def peer_user(connection: socket.socket) -> int:
+    """The user id of the process at the other end of a Unix socket."""
+    credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return int(struct.unpack("3i", credentials)[1])
 
 
 def _offer(connection: socket.socket, answers: object, args: list[str]) -> bool:

@@ -5,14 +5,13 @@ that could not use one, in that command's directory and environment:
 
     python -P -m palimpsest.cli.warm_runner STATE_DIR SIGNATURE IDLE_SECONDS
 
-It imports Prefect, the flows and every command, extracts one small page so that trafilatura and py3langid load
-what they load at first use, freezes the garbage collector's view of all of it (forked children share those pages
-and collect faster), then listens on its socket, which only this user may open. For each command it
+It loads what a command's flow run would (``warm_child.warm_up``), then listens on its socket, which only this
+user may open. For each command it
 
 1. reads the command's arguments, directory, environment and the file descriptors of its terminal;
 2. answers ``{"ready": true}`` unless a file it imported has changed since (then it answers ``{"refused": …}``,
    stops listening and ends once its children have: the command runs on its own and starts a fresh runner);
-3. on ``go``, forks a child that becomes the command (``become``), and answers ``{"pid": …}``;
+3. on ``go``, forks a child that becomes the command (``warm_child.become``), and answers ``{"pid": …}``;
 4. when the child ends, answers ``{"exit": code}`` (``128 + N`` for a child killed by signal N). A client that goes
    away first (killed) has its child sent SIGTERM, as a command killed by its terminal would be.
 
@@ -23,11 +22,8 @@ on SIGTERM stops taking commands. Each command it ran is a line in ``warm.log``.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import fcntl
-import gc
-import importlib
 import json
 import os
 import selectors
@@ -39,34 +35,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from palimpsest.cli import warm
-from palimpsest.cli.prefect_runtime import quiet_prefect
+from palimpsest.cli import warm, warm_child
+from palimpsest.cli.warm_child import file_state
 
-#: What Prefect 3.8.8 imported at the first flow run of a process that had imported it and the flows (0.3 s);
-#: a name that a later Prefect lacks is skipped.
-FIRST_RUN_IMPORTS = (
-    "prefect.engine",
-    "prefect.flow_engine",
-    "prefect.task_engine",
-    "prefect.concurrency.sync",
-    "prefect.concurrency.v1.context",
-    "prefect._internal.control_listener",
-    "prefect.telemetry.run_telemetry",
-    "prefect.utilities.visualization",
-    "fastapi.encoders",
-    "anyio._backends._asyncio",
-    "anyio.streams.tls",
-    "pydantic.color",
-    "pytz",
-    "netrc",
-)
-#: A page for the extractor's first use: enough English words for the language model to be loaded.
-SAMPLE_PAGE = (
-    b"<html><head><title>Privacy policy</title></head><body><main><h1>Privacy policy</h1>"
-    + b"<p>This policy explains which information we collect when you use our service, why we keep it, "
-    + b"with whom we share it and how you can ask us to correct or delete it.</p>" * 4
-    + b"</main></body></html>"
-)
 #: How often the runner looks at its clock when nothing happens (seconds).
 TICK = 1.0
 
@@ -136,6 +107,8 @@ class Runner:
             return
         try:
             connection.settimeout(warm.HANDSHAKE)
+            if warm.peer_user(connection) != os.getuid():
+                raise PermissionError("another user's command")  # the socket's mode already keeps them out
             request = _receive(connection)
         except (OSError, ValueError):
             connection.close()
@@ -217,7 +190,7 @@ class Runner:
     def _changed(self) -> str | None:
         """An imported file that is no longer what was imported, if any."""
         for path, was in self.imported.items():
-            if _file_state(path) != was:
+            if file_state(path) != was:
                 return path
         return None
 
@@ -296,76 +269,9 @@ def _close_all(descriptors: list[int], *sockets: socket.socket | None) -> None:
             each.close()
 
 
-def _file_state(path: str) -> tuple[int, int] | None:
-    try:
-        found = Path(path).stat()
-    except OSError:
-        return None
-    return found.st_mtime_ns, found.st_size
-
-
 def _log(line: str) -> None:
     sys.stderr.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} warm runner {os.getpid()}: {line}\n")
     sys.stderr.flush()
-
-
-def become(request: Request) -> int:
-    """In the child: take the command's process group, terminal, directory and environment, then run it."""
-    os.setpgid(0, 0)  # the client passes signals to this group, as a terminal to a command's
-    for target, descriptor in enumerate(request.descriptors):
-        os.dup2(descriptor, target)
-        os.close(descriptor)
-    fields = request.fields
-    os.umask(int(fields.get("umask", 0o022)))
-    os.environ.clear()
-    os.environ.update({str(key): str(value) for key, value in dict(fields.get("env", {})).items()})
-    time.tzset()
-    for stream, (encoding, errors, line_buffering) in zip(
-        (sys.stdin, sys.stdout, sys.stderr), fields.get("streams", []), strict=False
-    ):
-        changed = (
-            {"encoding": encoding, "errors": errors} if (encoding, errors) != (stream.encoding, stream.errors) else {}
-        )
-        with contextlib.suppress(OSError, ValueError):  # a stream that cannot change encoding keeps the runner's
-            stream.reconfigure(**changed, line_buffering=bool(line_buffering))
-    sys.argv = [str(fields.get("argv0", "palimpsest")), *map(str, fields["args"])]
-    try:
-        os.chdir(str(fields.get("cwd", "/")))
-    except OSError as err:
-        sys.stderr.write(f"error: the current directory is gone: {err}\n")
-        return 1
-    atexit.register(gc.freeze)  # as a command's own process does (prefect_runtime.connect_api)
-    from palimpsest.cli.program import main  # noqa: PLC0415 - lazy: imported by warm_up already, 0 s here
-
-    return main(sys.argv[1:])
-
-
-def warm_up() -> dict[str, tuple[int, int] | None]:
-    """Import and load what a command's flow run would, as its process would (``prefect_runtime``'s settings for
-    Prefect first); returns the state of every file imported."""
-    quiet_prefect()  # before Prefect is imported: it reads its settings once, at import
-    # The whole point of this process: 2.4 s of imports and first-use loads, done once for many commands.
-    import palimpsest.cli.program  # noqa: PLC0415 - lazy: after quiet_prefect; typer, DuckDB, commands, 0.4 s
-    import palimpsest.cli.progress  # noqa: PLC0415 - lazy: after quiet_prefect; trafilatura, 0.65 s
-    import palimpsest.flows  # noqa: PLC0415 - lazy: after quiet_prefect; Prefect, the flows, 1.5 s
-    from palimpsest.extractors import extract_policy  # noqa: PLC0415 - lazy: imported just above, 0 s here
-
-    for name in palimpsest.flows.__all__:  # each flow's module, imported when the flow is first asked for
-        getattr(palimpsest.flows, name)
-    for name in FIRST_RUN_IMPORTS:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
-    extract_policy(SAMPLE_PAGE, "https://www.example.com/privacy", {"Content-Type": "text/html"})
-    import duckdb  # noqa: PLC0415 - lazy: imported by the flows above already, 0 s
-
-    # duckdb 1.5.5 opens an in-memory database at import, and its task scheduler runs a thread. A child forked
-    # while that thread ran aborted at exit once it had used DuckDB ("terminate called without an active
-    # exception", exit 134; 2026-12). Closed, the thread ends; a later module-level call would open another.
-    duckdb.default_connection().close()
-    gc.collect()
-    gc.freeze()
-    files = {str(getattr(module, "__file__", None)) for module in list(sys.modules.values())}
-    return {path: _file_state(path) for path in files if path != "None"}
 
 
 def _take_lock(state: Path, signature: str) -> int | None:
@@ -400,7 +306,7 @@ def main(argv: list[str]) -> int:
     if runner.lock is None:
         return 0  # another runner serves these commands, or is starting to
     started = time.monotonic()
-    runner.imported = warm_up()
+    runner.imported = warm_child.warm_up()
     os.chdir("/")
     runner.listener = _listen(runner.socket)
     runner.bound = runner.socket.stat().st_ino
@@ -409,7 +315,7 @@ def main(argv: list[str]) -> int:
     if request is None:
         _log("stopped")
         return 0
-    return become(request)
+    return warm_child.become(request.fields, request.descriptors)
 
 
 if __name__ == "__main__":
