@@ -117,6 +117,16 @@ def _wait_for(condition: object, seconds: float, what: str) -> None:
         time.sleep(0.2)
 
 
+def _task_runs(home: Path, *, first: bool = False) -> int:
+    """Task runs of the flow runs recorded (of the first one only): sent as events, which the command's exit
+    handlers send and the server stores a little later."""
+    with sqlite3.connect(home / "prefect.db") as con:
+        runs = [run for (run,) in con.execute("SELECT id FROM flow_run ORDER BY created")]
+        asked = runs[:1] if first else runs
+        marks = ",".join("?" * len(asked))
+        return int(con.execute(f"SELECT count(*) FROM task_run WHERE flow_run_id IN ({marks})", asked).fetchone()[0])  # noqa: S608 - placeholders only
+
+
 def _served(log: Path) -> list[str]:
     return [line.split(": ", 1)[1] for line in log.read_text().splitlines() if ": pid " in line]
 
@@ -149,6 +159,8 @@ def test_a_warm_runner_runs_later_commands_as_recorded_flow_runs(wayback, tmp_pa
         with sqlite3.connect(home / "prefect.db") as con:
             runs = con.execute("SELECT state_type FROM flow_run ORDER BY created").fetchall()
         assert runs == [("COMPLETED",), ("COMPLETED",)]  # each command a flow run of its own
+        tasks = lambda: (_task_runs(home, first=True), _task_runs(home))  # noqa: E731
+        _wait_for(lambda: tasks()[0] > 0 and tasks()[1] == 2 * tasks()[0], 60, "its task runs recorded too")
 
         refused = _palimpsest(env, "crawl", "ftp://example.com/privacy")
         assert refused.returncode == 2 and refused.stderr.startswith("error:"), refused.stderr

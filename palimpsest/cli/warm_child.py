@@ -14,6 +14,7 @@ import gc
 import importlib
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -71,10 +72,24 @@ def become(fields: dict, descriptors: list[int]) -> int:
     except OSError as err:
         sys.stderr.write(f"error: the current directory is gone: {err}\n")
         return 1
-    atexit.register(gc.freeze)  # as a command's own process does (prefect_runtime.connect_api)
     from palimpsest.cli.program import main  # noqa: PLC0415 - lazy: imported by warm_up already, 0 s here
 
-    return main(sys.argv[1:])
+    code = main(sys.argv[1:])
+    exit_now(code)
+    return code  # not reached
+
+
+def exit_now(code: int) -> None:
+    """End the child as an exit would, without tearing the interpreter down: its threads are waited for and its
+    exit handlers run (Prefect's last events and logs, the kept server's user file), the standard streams are
+    flushed, then the process ends. Tearing down the runner's 1,700 modules took 0.07–0.12 s of every command
+    (measured 2026-12), and what the command opened it has closed itself (its warehouse, its WARC files)."""
+    threading._shutdown()  # type: ignore[attr-defined] - what an exit does first (CPython 3.11)
+    atexit._run_exitfuncs()  # what an exit does next
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 def warm_up() -> dict[str, tuple[int, int] | None]:
