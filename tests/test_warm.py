@@ -1,15 +1,20 @@
 """The warm runner (``palimpsest/cli/warm.py``, ``warm_runner.py``): which commands it takes, when it must not, and
-end to end through the console script: a command it runs is a recorded flow run with the command's output and exit
-code, Ctrl-C reaches it mid-run, and a runner whose code changed hands the command back."""
+end to end through the console script: a command it runs is a recorded flow run with the command's output, terminal
+and exit code, Ctrl-C and SIGTERM reach it mid-run, a runner killed under it does not leave it running, and a runner
+whose imports changed hands the command back."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
+import re
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -166,41 +171,97 @@ def test_a_warm_runner_runs_later_commands_as_recorded_flow_runs(wayback, tmp_pa
         assert refused.returncode == 2 and refused.stderr.startswith("error:"), refused.stderr
         assert _served(log)[-1].endswith("exit 2")
 
-        slow = {**env, "PALIMPSEST_REPLAY_RATE": "20"}  # 3 s between fetches: the interrupt lands mid-crawl
-        command = [str(COMMAND), "--db", str(tmp_path / "c.duckdb"), "crawl", CRAWLED]
-        running = subprocess.Popen(command, cwd=REPO, env=slow, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        _wait_for(lambda: len(_served(log)) == 5, 60, "the runner forks the command")
-        time.sleep(2.0)
+        shown = _on_a_terminal(env, "--db", str(tmp_path / "d.duckdb"), "crawl", CRAWLED)
+        assert re.search(r"\x1b\[[0-9;]+m", shown), shown  # styled for the terminal (rich: bold headers, colours)
+
+        slow = {**env, "PALIMPSEST_REPLAY_RATE": "20"}  # 3 s between fetches: each signal lands mid-crawl
+        running = _start_slow(slow, tmp_path / "c.duckdb", log)
         interrupted = time.monotonic()
         running.send_signal(signal.SIGINT)
         _out, err = running.communicate(timeout=60)
         assert running.returncode == 130 and b"interrupted" in err, err
         assert time.monotonic() - interrupted < 5
         assert _served(log)[-1].endswith("exit 130")
+
+        running = _start_slow(slow, tmp_path / "e.duckdb", log)
+        running.send_signal(signal.SIGTERM)
+        running.communicate(timeout=60)
+        # The command ends as it would on its own: killed by the signal, or stopped as by Ctrl-C where Prefect's
+        # engine turns SIGTERM into a termination it handles (Prefect 3.8.8, while a run is under way).
+        assert running.returncode in {-signal.SIGTERM, 130}
+        as_told = 128 + signal.SIGTERM if running.returncode < 0 else 130
+        assert _served(log)[-1].endswith(f"exit {as_told}")
+
+        running = _start_slow(slow, tmp_path / "f.duckdb", log)
+        child = int(_served(log)[-1].split()[1].rstrip(":"))
+        os.kill(int(log.read_text().splitlines()[0].split("warm runner ")[1].split(":")[0]), signal.SIGKILL)
+        _out, err = running.communicate(timeout=60)
+        assert running.returncode == 1 and b"warm runner running this command stopped" in err, err
+        _wait_for(lambda: not Path(f"/proc/{child}").exists(), 30, "the runner's orphaned child is stopped")
     finally:
         _stop_everything(home)
 
 
+def _start_slow(env: dict[str, str], db: Path, log: Path) -> subprocess.Popen:
+    """A crawl the runner has forked and that has begun fetching."""
+    served = len(_served(log))
+    command = [str(COMMAND), "--db", str(db), "crawl", CRAWLED]
+    running = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _wait_for(lambda: len(_served(log)) == served + 1, 60, "the runner forks the command")
+    time.sleep(2.0)
+    return running
+
+
+def _on_a_terminal(env: dict[str, str], *args: str) -> str:
+    """What a command writes to its standard output when that is a terminal (read as it comes: a terminal's
+    buffer is small, and a progress display keeps writing)."""
+    main, other = pty.openpty()
+    shown: list[bytes] = []
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):  # EIO once the command and the runner's child have closed it
+            while chunk := os.read(main, 65536):
+                shown.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        done = subprocess.run(
+            [str(COMMAND), *args],
+            cwd=REPO,
+            env={**env, "TERM": "xterm-256color", "COLUMNS": "160"},
+            stdin=subprocess.DEVNULL,
+            stdout=other,
+            stderr=subprocess.PIPE,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    finally:
+        os.close(other)
+        reader.join(timeout=30)
+        os.close(main)
+    return b"".join(shown).decode("utf-8", "replace")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not COMMAND.exists(), reason="the console script is installed by make setup")
-def test_a_runner_whose_code_changed_hands_the_command_back_then_idles_out(wayback, tmp_path: Path) -> None:
+def test_a_runner_whose_prefect_settings_changed_hands_the_command_back_then_idles_out(wayback, tmp_path: Path) -> None:
     home = tmp_path / "home"
     env = _environment(home, wayback, PALIMPSEST_PREFECT_IDLE="4")
     log = home / "palimpsest-server" / "warm.log"
-    imported = REPO / "palimpsest" / "timestamps.py"
-    before = imported.stat()
+    profiles = home / "profiles.toml"  # read by Prefect at import, like the code: a change is one
     try:
         assert _palimpsest(env, "--db", str(tmp_path / "a.duckdb"), "crawl", CRAWLED).returncode == 0
         _wait_for(lambda: log.exists() and "serving" in log.read_text(), 120, "a runner serves")
-        os.utime(imported, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+        profiles.write_text('active = "default"\n\n[profiles.default]\n')
         again = _palimpsest(env, "--db", str(tmp_path / "b.duckdb"), "crawl", CRAWLED)
         assert again.returncode == 0 and "3 fetched" in again.stdout, again.stderr
         text = log.read_text()
-        assert f"{imported} changed since it was imported: stopping" in text and ": pid " not in text
+        assert f"{profiles} changed since it was imported: stopping" in text and ": pid " not in text
         _wait_for(lambda: log.read_text().count("serving") == 2, 120, "a fresh runner serves")
         _wait_for(lambda: log.read_text().count("stopped") == 2, 60, "the fresh one idles out")
         sockets = {line.split("serving ")[1].split()[0] for line in log.read_text().splitlines() if "serving" in line}
         assert len(sockets) == 1 and not Path(sockets.pop()).exists()  # the same place, removed at the end
     finally:
-        os.utime(imported, ns=(before.st_atime_ns, before.st_mtime_ns))
         _stop_everything(home)

@@ -16,8 +16,17 @@ from uuid import UUID
 
 from rich.console import Console
 
-console = Console(highlight=False, soft_wrap=False)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+_CONSOLE = {"highlight": False, "soft_wrap": False}
+_ERRORS = {"stderr": True, "highlight": False, "soft_wrap": True}
+console = Console(**_CONSOLE)
+errors = Console(**_ERRORS)
+
+
+def renew_consoles() -> None:
+    """Look at the terminal and the environment again: a process that took over another's standard streams (the
+    warm runner's child) has consoles that rich set up for the streams it had at import (colours, ``NO_COLOR``)."""
+    console.__init__(**_CONSOLE)  # type: ignore[misc]
+    errors.__init__(**_ERRORS)  # type: ignore[misc]
 
 
 def error(message: str) -> None:

@@ -130,6 +130,8 @@ def skip_heartbeats() -> None:
     from prefect import context  # noqa: PLC0415 - lazy: Prefect, 1.3 s
 
     current = context.get_settings_context()
+    if current is not context.GLOBAL_SETTINGS_CONTEXT:
+        return  # settings a caller entered for a while (a test harness) are left as they are, and to it
     if updates := _no_heartbeats(current.settings):
         settings = current.settings.copy_with_update(updates=updates)
         context.GLOBAL_SETTINGS_CONTEXT = context.SettingsContext(profile=current.profile, settings=settings)

@@ -14,7 +14,9 @@ it, the installed ``palimpsest`` and everything Prefect reads once, at import (`
 current directory ``.env``, ``prefect.toml`` and ``pyproject.toml``'s ``[tool.prefect]``). It stops after
 ``PALIMPSEST_PREFECT_IDLE`` seconds without a command (as the kept server does), and as soon as a file it imported
 has changed. ``PALIMPSEST_PREFECT_IDLE=0`` runs every command on its own, and so does ``PALIMPSEST_WARM=0``. Linux
-only (the terminal is handed over as file descriptors).
+only: each side checks the other's user with ``SO_PEERCRED``. What a child does not take from its command: the
+command's priority (``nice``), resource limits and controlling terminal (it gets the terminal's descriptors, not
+its job control: Ctrl-C and Ctrl-Z reach it through this process).
 """
 
 from __future__ import annotations
@@ -25,12 +27,15 @@ import json
 import os
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import sys
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import palimpsest
 from palimpsest.cli import prefect_keeper
@@ -49,8 +54,11 @@ VALUE_OPTIONS = frozenset({
 OWN_PROCESS = frozenset({"-h", "--help", "--version", "-v", "--verbose"})
 #: The signals passed on to the child; the terminal sends them to this process only.
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
-#: How long a runner has to say whether it takes the command (seconds); one that does not, does not get it.
-HANDSHAKE = 10.0
+#: How long a runner has to say whether it takes the command, and which child runs it (seconds); one that does
+#: not is given up (if it had not forked yet, the command runs here).
+HANDSHAKE_TIMEOUT = 10.0
+#: How long a command whose runner died waits for its child to end after SIGTERM (seconds).
+LOST_CHILD_GRACE = 10.0
 #: A Unix socket's path is at most 107 bytes on Linux.
 MAX_SOCKET_PATH = 100
 
@@ -62,10 +70,7 @@ class Plan:
     state: Path
     signature: str
     idle: float
-
-    @property
-    def socket(self) -> Path:
-        return socket_path(self.state, self.signature)
+    socket: Path
 
 
 def entry() -> None:
@@ -76,7 +81,7 @@ def entry() -> None:
     if plan is not None:
         try:
             code = run_warm(plan, args)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # during the handshake, before any work began
             sys.stderr.write("interrupted\n")
             sys.exit(130)
         if code is not None:
@@ -93,19 +98,7 @@ def plan_for(args: list[str], env: dict[str, str]) -> Plan | None:
     """The runner that may take this command, or None if it runs in this process."""
     if sys.platform != "linux" or env.get("PALIMPSEST_WARM") == "0":
         return None
-    command, idle_option = None, None
-    words = iter(args)
-    for word in words:
-        if word in OWN_PROCESS:
-            return None
-        if command is not None:
-            continue
-        name = word.split("=", 1)[0]
-        if name in VALUE_OPTIONS:
-            value = word.split("=", 1)[1] if "=" in word else next(words, None)
-            idle_option = value if name == "--prefect-idle" else idle_option
-        elif not word.startswith("-"):
-            command = word
+    command, idle_option = _command(args)
     if command not in COMMANDS:
         return None
     try:
@@ -114,8 +107,31 @@ def plan_for(args: list[str], env: dict[str, str]) -> Plan | None:
         return None  # the command itself says what is wrong
     if idle <= 0:
         return None
-    state = prefect_keeper.state_dir(prefect_home(env))
-    return Plan(state, signature(env, Path.cwd()), idle)
+    try:
+        state = prefect_keeper.state_dir(prefect_home(env))
+        key = signature(env, Path.cwd())
+        return Plan(state, key, idle, socket_path(state, key))
+    except OSError:  # a current directory that is gone, a socket folder that is not ours: run here
+        return None
+
+
+def _command(args: list[str]) -> tuple[str | None, str | None]:
+    """The command named in ``args`` and the ``--prefect-idle`` given before it; no command if an argument makes
+    it run on its own (``OWN_PROCESS``)."""
+    command, idle_option = None, None
+    words = iter(args)
+    for word in words:
+        if word in OWN_PROCESS:
+            return None, None
+        if command is not None:
+            continue
+        name = word.split("=", 1)[0]
+        if name in VALUE_OPTIONS:
+            value = word.split("=", 1)[1] if "=" in word else next(words, None)
+            idle_option = value if name == "--prefect-idle" else idle_option
+        elif not word.startswith("-"):
+            command = word
+    return command, idle_option
 
 
 def signature(env: dict[str, str], directory: Path) -> str:
@@ -132,7 +148,8 @@ def signature(env: dict[str, str], directory: Path) -> str:
 
 def _prefect_files(directory: Path) -> list[str]:
     """What Prefect reads from the current directory when it loads its settings (Prefect 3.8.8): ``.env``'s
-    ``PREFECT_`` lines, ``prefect.toml``, and ``pyproject.toml``'s ``[tool.prefect]``."""
+    ``PREFECT_`` lines, ``prefect.toml``, and ``pyproject.toml``'s ``[tool.prefect]``. (Its profiles file is
+    watched by the runner instead: it is one file, wherever the command runs.)"""
     found = []
     with contextlib.suppress(OSError, UnicodeDecodeError):
         lines = (directory / ".env").read_text(encoding="utf-8").splitlines()
@@ -148,13 +165,15 @@ def _prefect_files(directory: Path) -> list[str]:
 
 def socket_path(state: Path, signature: str) -> Path:
     """The runner's socket: in the kept server's folder, or a private folder of this user's if that path is too
-    long for a Unix socket."""
+    long for a Unix socket. Raises PermissionError if that folder is not this user's alone."""
     path = state / f"warm-{signature}.sock"
     if len(os.fsencode(path)) <= MAX_SOCKET_PATH:
         return path
     private = Path("/tmp") / f"palimpsest-{os.getuid()}"  # noqa: S108 - made 0700 and checked to be ours
-    private.mkdir(mode=0o700, exist_ok=True)
-    if private.stat().st_uid != os.getuid() or private.stat().st_mode & 0o077:
+    with contextlib.suppress(FileExistsError):
+        private.mkdir(mode=0o700)
+    found = private.lstat()  # not a link's target: a link there is somebody else's
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() or found.st_mode & 0o077:
         raise PermissionError(f"{private} is not this user's own folder")
     key = hashlib.sha256(os.fsencode(state)).hexdigest()[:12]
     return private / f"warm-{key}-{signature}.sock"
@@ -163,32 +182,54 @@ def socket_path(state: Path, signature: str) -> Path:
 def run_warm(plan: Plan, args: list[str]) -> int | None:
     """Run the command in the plan's runner and return its exit code; None if no runner takes it (then it has
     not started)."""
+    if sys.stdin is None or sys.stdout is None or sys.stderr is None:
+        return None  # a closed standard stream has no descriptor to hand over
     try:
         connection = _connect(plan.socket)
     except OSError:
         return None
-    with connection:
-        signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)  # until the child is there to get them
+    with connection, connection.makefile("rb") as answers:
         try:
-            answers = connection.makefile("rb")
-            if not _offer(connection, answers, args):
-                return None
+            child = _hand_over(connection, answers, args)
+        except ConnectionError:
+            return _lost(None)
+        if child is None:
+            return None
+        connection.settimeout(None)  # a command takes as long as it takes
+        ended = _read(answers)
+    code, killed_by = ended.get("exit"), ended.get("signal")
+    if not isinstance(code, int):
+        return _lost(child)
+    if isinstance(killed_by, int) and killed_by in {int(number) for number in FORWARDED}:
+        signal.signal(killed_by, signal.SIG_DFL)  # end as the command did, so that a caller sees the signal
+        os.kill(os.getpid(), killed_by)
+    return code
+
+
+def _hand_over(connection: socket.socket, answers: BinaryIO, args: list[str]) -> int | None:
+    """Offer the command and, once taken, start it: the child's pid, or None if the runner did not take it.
+    Raises ConnectionError if the runner took it and then went silent."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)  # until the child is there to get them
+    try:
+        if not _offer(connection, answers, args):
+            return None
+        try:
             connection.sendall(b"go\n")
-            connection.settimeout(None)
-            child = _read(answers).get("pid")
-            if not isinstance(child, int):
-                return _lost()
-            _forward_signals(child)
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED)
-        code = _read(answers).get("exit")
-        return code if isinstance(code, int) else _lost()
+        except OSError as err:
+            raise ConnectionError("the runner went away") from err
+        child = _read(answers).get("pid")  # still within HANDSHAKE_TIMEOUT: a stalled runner is given up
+        if not isinstance(child, int):
+            raise ConnectionError("the runner named no child")
+        _forward_signals(child)
+        return child
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED)
 
 
 def _connect(path: Path) -> socket.socket:
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        connection.settimeout(HANDSHAKE)
+        connection.settimeout(HANDSHAKE_TIMEOUT)
         connection.connect(os.fspath(path))
         if peer_user(connection) != os.getuid():
             raise PermissionError(f"{path} is served by another user")
@@ -204,7 +245,7 @@ def peer_user(connection: socket.socket) -> int:
     return int(struct.unpack("3i", credentials)[1])
 
 
-def _offer(connection: socket.socket, answers: object, args: list[str]) -> bool:
+def _offer(connection: socket.socket, answers: BinaryIO, args: list[str]) -> bool:
     """Send the command, its environment and its terminal; True if the runner takes it."""
     streams = [
         (stream.encoding, stream.errors, stream.line_buffering) for stream in (sys.stdin, sys.stdout, sys.stderr)
@@ -216,21 +257,30 @@ def _offer(connection: socket.socket, answers: object, args: list[str]) -> bool:
     try:
         socket.send_fds(connection, [struct.pack("!I", len(payload))], [0, 1, 2])
         connection.sendall(payload)
-        return _read(answers).get("ready") is True  # type: ignore[arg-type]
-    except (OSError, ValueError):  # no runner there after all, one that timed out, or a closed standard stream
+    except OSError:  # the runner went away, or a standard stream's descriptor is closed
         return False
+    return _read(answers).get("ready") is True
 
 
-def _read(answers: object) -> dict:
-    line = answers.readline()  # type: ignore[attr-defined]
+def _read(answers: BinaryIO) -> dict:
+    """The runner's next answer; empty if it sent none (gone, or silent for longer than the socket's timeout)."""
     try:
+        line = answers.readline()
         found = json.loads(line) if line else {}
-    except ValueError:
+    except (OSError, ValueError):
         found = {}
     return found if isinstance(found, dict) else {}
 
 
-def _lost() -> int:
+def _lost(child: int | None) -> int:
+    """The runner stopped answering: its child (if it has one) is stopped too, for nothing would pass it a signal
+    or say how it ended."""
+    if child is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child, signal.SIGTERM)
+        deadline = time.monotonic() + LOST_CHILD_GRACE
+        while time.monotonic() < deadline and _group_runs(child):
+            time.sleep(0.1)
     sys.stderr.write(
         "error: the warm runner running this command stopped before it said how the command ended; "
         "run it again with PALIMPSEST_WARM=0 to run it on its own\n"
@@ -238,17 +288,27 @@ def _lost() -> int:
     return 1
 
 
+def _group_runs(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def _forward_signals(child: int) -> None:
-    """Pass this process's signals on to the child's process group, as a terminal would to a command's; Ctrl-Z
-    stops both."""
+    """Pass this process's signals on to the child's process group, as a terminal would to a command's. The
+    terminal sends them to this process's group only: the child's is not its foreground group."""
 
     def forward(number: int, _frame: object) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child, number)
 
-    def suspend(_number: int, _frame: object) -> None:
+    def suspend(_number: int, _frame: object) -> None:  # Ctrl-Z: the child stops, then this process
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(child, signal.SIGSTOP)  # the child has no terminal: SIGTSTP would not stop it
+            os.killpg(child, signal.SIGTSTP)
         os.kill(os.getpid(), signal.SIGSTOP)
 
     def resume(_number: int, _frame: object) -> None:
@@ -264,13 +324,12 @@ def _forward_signals(child: int) -> None:
 def start_runner(plan: Plan, environment: dict[str, str]) -> None:
     """Start a runner for the plan's commands in the background, unless one answers already. It imports for a
     few seconds, then serves; commands in the meantime run on their own."""
-    if plan.socket.exists():
-        try:
-            _connect(plan.socket).close()
-        except OSError:
-            pass
-        else:
-            return
+    try:
+        _connect(plan.socket).close()
+    except OSError:
+        pass
+    else:
+        return
     plan.state.mkdir(parents=True, exist_ok=True)
     with (plan.state / "warm.log").open("ab") as log:
         subprocess.Popen(

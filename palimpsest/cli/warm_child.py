@@ -17,7 +17,9 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import NoReturn
 
+from palimpsest.cli.output import renew_consoles
 from palimpsest.cli.prefect_runtime import quiet_prefect
 
 #: What Prefect 3.8.8 imported at the first flow run of a process that had imported it and the flows (0.3 s);
@@ -47,10 +49,10 @@ SAMPLE_PAGE = (
 )
 
 
-def become(fields: dict, descriptors: list[int]) -> int:
-    """In a forked child: take the command's process group, terminal (``descriptors``: its standard input, output
-    and error), directory and environment, then run it as ``main`` would (``fields``: as ``warm._offer`` sent)."""
-    os.setpgid(0, 0)  # the client passes signals to this group, as a terminal to a command's
+def become(fields: dict, descriptors: list[int]) -> NoReturn:
+    """In a forked child (in a process group of its own): take the command's terminal (``descriptors``: its
+    standard input, output and error), directory and environment, run it as ``main`` would (``fields``: as
+    ``warm._offer`` sent), and exit with its code."""
     for target, descriptor in enumerate(descriptors):
         os.dup2(descriptor, target)
         os.close(descriptor)
@@ -71,15 +73,14 @@ def become(fields: dict, descriptors: list[int]) -> int:
         os.chdir(str(fields.get("cwd", "/")))
     except OSError as err:
         sys.stderr.write(f"error: the current directory is gone: {err}\n")
-        return 1
-    from palimpsest.cli.program import main  # noqa: PLC0415 - lazy: imported by warm_up already, 0 s here
+        exit_now(1)
+    renew_consoles()  # built at import for the runner's log file: they look at the terminal again
+    from palimpsest.cli.program import main  # noqa: PLC0415 - lazy: after quiet_prefect (warm_up), 0 s here
 
-    code = main(sys.argv[1:])
-    exit_now(code)
-    return code  # not reached
+    exit_now(main(sys.argv[1:]))
 
 
-def exit_now(code: int) -> None:
+def exit_now(code: int) -> NoReturn:
     """End the child as an exit would, without tearing the interpreter down: its threads are waited for and its
     exit handlers run (Prefect's last events and logs, the kept server's user file), the standard streams are
     flushed, then the process ends. Tearing down the runner's 1,700 modules took 0.07–0.12 s of every command
@@ -97,10 +98,12 @@ def warm_up() -> dict[str, tuple[int, int] | None]:
     Prefect first); returns the state of every file imported."""
     quiet_prefect()  # before Prefect is imported: it reads its settings once, at import
     # The whole point of this process: 2.4 s of imports and first-use loads, done once for many commands.
+    from prefect.settings import get_current_settings  # noqa: PLC0415 - lazy: after quiet_prefect; Prefect, 0 s more
+
     import palimpsest.cli.program  # noqa: PLC0415 - lazy: after quiet_prefect; typer, DuckDB, commands, 0.4 s
     import palimpsest.cli.progress  # noqa: PLC0415 - lazy: after quiet_prefect; trafilatura, 0.65 s
     import palimpsest.flows  # noqa: PLC0415 - lazy: after quiet_prefect; Prefect, the flows, 1.5 s
-    from palimpsest.extractors import extract_policy  # noqa: PLC0415 - lazy: imported just above, 0 s here
+    from palimpsest.extractors import extract_policy  # noqa: PLC0415 - lazy: after quiet_prefect; trafilatura, 0 s more
 
     for name in palimpsest.flows.__all__:  # each flow's module, imported when the flow is first asked for
         getattr(palimpsest.flows, name)
@@ -108,7 +111,7 @@ def warm_up() -> dict[str, tuple[int, int] | None]:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
     extract_policy(SAMPLE_PAGE, "https://www.example.com/privacy", {"Content-Type": "text/html"})
-    import duckdb  # noqa: PLC0415 - lazy: imported by the flows above already, 0 s
+    import duckdb  # noqa: PLC0415 - lazy: after quiet_prefect, with the flows above; 0 s more
 
     # duckdb 1.5.5 opens an in-memory database at import, and its task scheduler runs a thread. A child forked
     # while that thread ran aborted at exit once it had used DuckDB ("terminate called without an active
@@ -117,6 +120,8 @@ def warm_up() -> dict[str, tuple[int, int] | None]:
     gc.collect()
     gc.freeze()
     files = {str(getattr(module, "__file__", None)) for module in list(sys.modules.values())}
+    # Prefect read its profiles at import too (the API a profile names, its logging): a change is a change of code.
+    files.add(str(get_current_settings().profiles_path))
     return {path: file_state(path) for path in files if path != "None"}
 
 

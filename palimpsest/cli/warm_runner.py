@@ -36,10 +36,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from palimpsest.cli import warm, warm_child
-from palimpsest.cli.warm_child import file_state
 
 #: How often the runner looks at its clock when nothing happens (seconds).
 TICK = 1.0
+#: How long a client has to send its command once connected (seconds): meanwhile the runner serves nobody else.
+REQUEST_TIMEOUT = 2.0
+#: The signals held while a child is forked (see ``Runner._go``).
+HELD_AT_FORK = {signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP, signal.SIGINT}
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Runner:
     signature: str
     idle: float
     listener: socket.socket | None = None
+    path: Path = Path()  # the socket's
     bound: int = 0  # the inode of the socket's path, once bound
     lock: int | None = None
     #: What each imported file was when imported: (modification time, size), or None for a missing one.
@@ -74,7 +78,7 @@ class Runner:
         signal.set_wakeup_fd(wake_write)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         signal.signal(signal.SIGTERM, lambda *_: self._close())
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # it has no terminal; a stray hang-up must not end its commands
         selector = self.selector
         selector.register(wake_read, selectors.EVENT_READ)
         selector.register(self.listener, selectors.EVENT_READ)  # type: ignore[arg-type]
@@ -88,7 +92,9 @@ class Runner:
                 elif (request := self.waiting.pop(key.fileobj, None)) is not None:  # type: ignore[call-overload]
                     selector.unregister(key.fileobj)
                     if self._go(request):
-                        os.close(wake_read), os.close(wake_write), selector.close()
+                        for descriptor in (wake_read, wake_write):
+                            os.close(descriptor)
+                        selector.close()
                         return request
                 else:
                     self._client_left(key.fileobj)  # type: ignore[arg-type]
@@ -106,7 +112,7 @@ class Runner:
         except OSError:
             return
         try:
-            connection.settimeout(warm.HANDSHAKE)
+            connection.settimeout(REQUEST_TIMEOUT)
             if warm.peer_user(connection) != os.getuid():
                 raise PermissionError("another user's command")  # the socket's mode already keeps them out
             request = _receive(connection)
@@ -138,11 +144,20 @@ class Runner:
         if said.strip() != b"go":
             _close_all(request.descriptors, connection)
             return False
-        sys.stdout.flush(), sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):  # nothing of this process's is written twice
+            stream.flush()
+        # Until the child has its own group and handlers, a signal would reach the runner's handlers in it (one
+        # removes the runner's socket) or miss the group the client sends it to.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_AT_FORK)
         pid = os.fork()
         if pid == 0:
             self._drop_for_child(request)
+            os.setpgid(0, 0)  # the client passes signals to this group, as a terminal to a command's
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
             return True
+        with contextlib.suppress(OSError):  # the child's group exists before its pid is told (it may have ended)
+            os.setpgid(pid, pid)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         _close_all(request.descriptors)
         self.running[pid] = connection
         self.selector.register(connection, selectors.EVENT_READ)  # readable again only when the client is gone
@@ -176,12 +191,12 @@ class Runner:
                 break
             ended = True
             code = os.waitstatus_to_exitcode(status)
-            code = 128 - code if code < 0 else code
-            _log(f"pid {pid}: exit {code}")
+            ended = {"exit": 128 - code, "signal": -code} if code < 0 else {"exit": code}
+            _log(f"pid {pid}: exit {ended['exit']}")
             connection = self.running.pop(pid, None)
             if connection is not None:
                 with contextlib.suppress(OSError):
-                    _answer(connection, {"exit": code})
+                    _answer(connection, ended)
                 with contextlib.suppress(KeyError, ValueError):
                     self.selector.unregister(connection)
                 connection.close()
@@ -190,20 +205,16 @@ class Runner:
     def _changed(self) -> str | None:
         """An imported file that is no longer what was imported, if any."""
         for path, was in self.imported.items():
-            if file_state(path) != was:
+            if warm_child.file_state(path) != was:
                 return path
         return None
 
     def _socket_is_ours(self) -> bool:
         """Whether the socket's path is still the socket this runner bound (not removed, nor another's)."""
         try:
-            return self.listener is not None and self.socket.stat().st_ino == self.bound
+            return self.listener is not None and self.path.stat().st_ino == self.bound
         except OSError:
             return False
-
-    @property
-    def socket(self) -> Path:
-        return warm.socket_path(self.state, self.signature)
 
     def _close(self) -> None:
         """Take no more commands: the socket is removed and the lock let go at once, so that a new runner can
@@ -212,7 +223,7 @@ class Runner:
             return
         self.stopping = True
         if self._socket_is_ours():
-            self.socket.unlink(missing_ok=True)
+            self.path.unlink(missing_ok=True)
         if self.listener is not None:
             with contextlib.suppress(KeyError, ValueError):
                 self.selector.unregister(self.listener)
@@ -229,7 +240,8 @@ class Runner:
             signal.signal(number, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         others = [client for client in self.running.values() if client is not None]
-        _close_all([], *others, *self.waiting, request.connection, self.listener)  # type: ignore[arg-type]
+        terminals = [descriptor for waiting in self.waiting.values() for descriptor in waiting.descriptors]
+        _close_all(terminals, *others, *self.waiting, request.connection, self.listener)  # type: ignore[arg-type]
         if self.lock is not None:
             os.close(self.lock)
         self.running, self.waiting, self.listener, self.lock = {}, {}, None, None
@@ -302,15 +314,15 @@ def main(argv: list[str]) -> int:
         _log("started for other settings than its environment's; not serving")
         return 2
     state.mkdir(parents=True, exist_ok=True)
-    runner = Runner(state, signature, idle, lock=_take_lock(state, signature))
+    runner = Runner(state, signature, idle, path=warm.socket_path(state, signature), lock=_take_lock(state, signature))
     if runner.lock is None:
         return 0  # another runner serves these commands, or is starting to
     started = time.monotonic()
     runner.imported = warm_child.warm_up()
-    os.chdir("/")
-    runner.listener = _listen(runner.socket)
-    runner.bound = runner.socket.stat().st_ino
-    _log(f"serving {runner.socket} after {time.monotonic() - started:.1f} s of imports")
+    os.chdir("/")  # a runner must not keep the folder it was started in busy (an unmountable disk, a removed one)
+    runner.listener = _listen(runner.path)
+    runner.bound = runner.path.stat().st_ino
+    _log(f"serving {runner.path} after {time.monotonic() - started:.1f} s of imports")
     request = runner.serve()
     if request is None:
         _log("stopped")
