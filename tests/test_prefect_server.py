@@ -49,6 +49,9 @@ def _environment(tmp_path: Path, port: int, settings) -> dict[str, str]:
         PREFECT_UI_ENABLED="false",
         DO_NOT_TRACK="1",
         PALIMPSEST_PROJECT_DIR=str(REPO),
+        # Commands run on their own and keep nothing after them (no temporary server, no warm runner), as every
+        # test's do (conftest): a runner left by this module outlived it by 5 minutes.
+        PALIMPSEST_PREFECT_IDLE="0",
         PALIMPSEST_DB=str(settings.db),
         PALIMPSEST_CDX_URL=settings.cdx_url,
         PALIMPSEST_REPLAY_URL=settings.replay_url,
