@@ -19,10 +19,11 @@ def this_process() -> str:
     return f"{host}-{os.getpid()}"
 
 
-def alive(pid: int) -> bool:
-    """Whether process ``pid`` of this host is running (another user's counts as running)."""
+def alive(pid: int, *, group: bool = False) -> bool:
+    """Whether process ``pid`` of this host is running (another user's counts as running); with ``group``,
+    whether any process of the process group ``pid`` is."""
     try:
-        os.kill(pid, 0)
+        (os.killpg if group else os.kill)(pid, 0)
     except ProcessLookupError:
         return False
     except OSError:

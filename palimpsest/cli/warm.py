@@ -41,6 +41,7 @@ import palimpsest
 from palimpsest.cli import prefect_keeper
 from palimpsest.cli.prefect_runtime import prefect_home
 from palimpsest.errors import BadInput
+from palimpsest.processes import alive
 from palimpsest.settings import Settings
 
 #: The commands that run a flow: the others start in well under a second on their own.
@@ -279,23 +280,13 @@ def _lost(child: int | None) -> int:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child, signal.SIGTERM)
         deadline = time.monotonic() + LOST_CHILD_GRACE
-        while time.monotonic() < deadline and _group_runs(child):
+        while time.monotonic() < deadline and alive(child, group=True):
             time.sleep(0.1)
     sys.stderr.write(
         "error: the warm runner running this command stopped before it said how the command ended; "
         "run it again with PALIMPSEST_WARM=0 to run it on its own\n"
     )
     return 1
-
-
-def _group_runs(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def _forward_signals(child: int) -> None:
