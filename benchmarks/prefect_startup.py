@@ -115,15 +115,21 @@ def run_rounds(
 
 def stop_kept_server(prefect_home: Path) -> None:
     """Stop the temporary server kept for ``prefect_home`` (SIGTERM to its keeper), and wait until it is gone."""
-    from palimpsest.processes import alive  # noqa: PLC0415
-
     try:
         keeper = json.loads((prefect_home / "palimpsest-server" / "server.json").read_text(encoding="utf-8"))["keeper"]
     except (OSError, ValueError, KeyError):
         return
-    os.kill(keeper, 15)
+    stop([keeper])
+
+
+def stop(pids: list[int]) -> None:
+    """SIGTERM to each process, then wait (30 s at most) until all are gone."""
+    from palimpsest.processes import alive  # noqa: PLC0415
+
+    for pid in pids:
+        os.kill(pid, 15)
     deadline = time.monotonic() + 30
-    while alive(keeper) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
 
 
@@ -147,7 +153,7 @@ def run_kept(
         run_rounds(runs, kinds, ["crawl", "refresh"], alone, " kept alone", "server kept, no runner", every)
     finally:
         stop_kept_server(home)
-        stop_runners(home)
+        stop(processes_with_home(home, "palimpsest.cli.warm_runner"))  # the warm runner
 
 
 def wait_for_runner(prefect_home: Path, out: object) -> None:
@@ -159,18 +165,6 @@ def wait_for_runner(prefect_home: Path, out: object) -> None:
             raise SystemExit(f"no warm runner started; see {prefect_home / 'palimpsest-server' / 'warm.log'}")
         time.sleep(0.2)
     print("warm runner serving", file=out, flush=True)
-
-
-def stop_runners(prefect_home: Path) -> None:
-    """Stop the warm runners of ``prefect_home`` (SIGTERM), and wait until they are gone."""
-    from palimpsest.processes import alive  # noqa: PLC0415
-
-    runners = processes_with_home(prefect_home, "palimpsest.cli.warm_runner")
-    for pid in runners:
-        os.kill(pid, 15)
-    deadline = time.monotonic() + 30
-    while any(alive(pid) for pid in runners) and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 def measure(rounds: int, out: object) -> list[dict]:

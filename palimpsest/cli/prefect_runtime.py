@@ -133,8 +133,7 @@ def skip_heartbeats() -> None:
     if current is not context.GLOBAL_SETTINGS_CONTEXT:
         return  # settings a caller entered for a while (a test harness) are left as they are, and to it
     if updates := _no_heartbeats(current.settings):
-        settings = current.settings.copy_with_update(updates=updates)
-        context.GLOBAL_SETTINGS_CONTEXT = context.SettingsContext(profile=current.profile, settings=settings)
+        _replace_global_settings(current, updates)
 
 
 def _no_heartbeats(settings: object) -> dict:
@@ -171,8 +170,15 @@ def _use_url(url: str) -> None:
 
     current = context.get_settings_context()
     # One copy for both: each takes 0.07 s (pydantic's validation of every setting, measured 2026-12).
-    settings = current.settings.copy_with_update(updates={PREFECT_API_URL: url, **_no_heartbeats(current.settings)})
-    context.GLOBAL_SETTINGS_CONTEXT = context.SettingsContext(profile=current.profile, settings=settings)
+    _replace_global_settings(current, {PREFECT_API_URL: url, **_no_heartbeats(current.settings)})
+
+
+def _replace_global_settings(current: object, updates: dict) -> None:
+    """Make ``current`` settings with ``updates`` the process-wide settings every thread without its own reads."""
+    from prefect import context  # noqa: PLC0415 - lazy: Prefect, 1.3 s
+
+    settings = current.settings.copy_with_update(updates=updates)  # type: ignore[attr-defined]
+    context.GLOBAL_SETTINGS_CONTEXT = context.SettingsContext(profile=current.profile, settings=settings)  # type: ignore[attr-defined]
 
 
 def prefect_home(env: Mapping[str, str] | None = None) -> Path:

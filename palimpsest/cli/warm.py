@@ -313,14 +313,9 @@ def _forward_signals(child: int) -> None:
 
 
 def start_runner(plan: Plan, environment: dict[str, str]) -> None:
-    """Start a runner for the plan's commands in the background, unless one answers already. It imports for a
-    few seconds, then serves; commands in the meantime run on their own."""
-    try:
-        _connect(plan.socket).close()
-    except OSError:
-        pass
-    else:
-        return
+    """Start a runner for the plan's commands in the background. It imports for a few seconds, then serves;
+    commands in the meantime run on their own. One that finds another runner of the plan's holding its lock
+    (serving, or starting) ends at once."""
     plan.state.mkdir(parents=True, exist_ok=True)
     with (plan.state / "warm.log").open("ab") as log:
         subprocess.Popen(

@@ -191,12 +191,12 @@ class Runner:
                 break
             ended = True
             code = os.waitstatus_to_exitcode(status)
-            ended = {"exit": 128 - code, "signal": -code} if code < 0 else {"exit": code}
-            _log(f"pid {pid}: exit {ended['exit']}")
+            told = {"exit": 128 - code, "signal": -code} if code < 0 else {"exit": code}
+            _log(f"pid {pid}: exit {told['exit']}")
             connection = self.running.pop(pid, None)
             if connection is not None:
                 with contextlib.suppress(OSError):
-                    _answer(connection, ended)
+                    _answer(connection, told)
                 with contextlib.suppress(KeyError, ValueError):
                     self.selector.unregister(connection)
                 connection.close()
