@@ -315,7 +315,10 @@ def test_a_worker_killed_mid_shard_loses_nothing_and_a_second_run_completes_a_la
             "PALIMPSEST_DB": str(lake),
             "PALIMPSEST_LAKE_DATA": str(lake.data),
             "PALIMPSEST_WARC_DIR": str(cluster.folder / "lake-warc"),
-            "PALIMPSEST_REPLAY_RATE": "60",  # one fetch a second for both workers: time to be killed mid-shard
+            # One fetch every 2 s for both workers: time to be killed mid-shard. At one a second the first run once
+            # ended before a shard was seen mid-way (CI, 2026-12-04): a task run reaches the API with its events,
+            # which the server stores seconds later, and the smaller shard took 6 fetches.
+            "PALIMPSEST_REPLAY_RATE": "30",
         }
         _killed_mid_shard_then_run_again(cluster, sites, env)
         assert _views(lake) == reference
